@@ -1,0 +1,21 @@
+/**
+ * Matrix product whose gradient uses only plain (untransposed) products.
+ * In tfjs-wasm, matMul with transposeA/transposeB runs at 1-2 GFLOP/s against ~30 GFLOP/s for the
+ * plain product, and autodiff of matMul emits exactly those transposed products (design.md). An
+ * explicit tf.transpose costs under a millisecond for the sizes used here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** @param a [M, K] @param b [K, N] @returns a·b [M, N] */
+export const matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, y, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([x, y]);
+  return {
+    value: tf.matMul(x, y),
+    gradFunc: (dy, saved) => {
+      const [sx, sy] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor2D;
+      return [tf.matMul(g, tf.transpose(sy)), tf.matMul(tf.transpose(sx), g)];
+    },
+  };
+}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
