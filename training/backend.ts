@@ -6,7 +6,8 @@
  * libtensorflow from outside the npm registry).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// The umbrella package registers the gradient of every kernel (tfjs-core alone has none in Node).
+import '@tensorflow/tfjs';
 import { UserError } from '@entropy-sc/core/errors';
 
 export const BACKENDS = ['wasm', 'cpu', 'webgpu', 'tensorflow'] as const;

@@ -111,8 +111,8 @@ describe.each(families)('the %s family', (family) => {
       tf.mean(pointElbo(pointStatistics(x, normalizeColumns(v[0] as tf.Tensor2D), rebuild(q, v.slice(1))), theta, 5)),
     )(inputs);
     entropyGrads.forEach((g, i) => {
-      const a = g.dataSync();
-      const b = standardGrads[i]!.dataSync();
+      const a = g.dataSync() as Float32Array;
+      const b = standardGrads[i]!.dataSync() as Float32Array;
       const norm = Math.sqrt(b.reduce((s, v) => s + v * v, 0));
       expect(norm).toBeGreaterThan(1e-3);
       const diff = Math.sqrt(a.reduce((s, v, k) => s + (v - b[k]!) ** 2, 0));
