@@ -47,7 +47,7 @@ export class Encoder {
     const rng = new Random(seed);
     const { d, h, hidden, inner } = config;
     this.input = createDense(d, hidden, rng);
-    this.blocks = Array.from({ length: config.blocks }, (_, i) => ({
+    this.blocks = Array.from({ length: config.blocks }, () => ({
       expand: createDense(hidden, inner, rng),
       project: createDense(inner, hidden, rng),
     }));

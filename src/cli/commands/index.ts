@@ -1,6 +1,10 @@
 /** The commands of `entropy-sc`, in the order `--help` lists them. */
 import type { Command } from 'commander';
+import { registerDemo } from './demo.ts';
+import { registerElbo } from './elbo.ts';
+import { registerPatches } from './patches.ts';
+import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerPatches, registerDemo];

@@ -1,0 +1,163 @@
+/**
+ * The epoch loop shared by every way of learning: train an epoch, evaluate the un-annealed ELBO on
+ * the whole training set, write the run's files and an atomic checkpoint. `--resume` restores the
+ * learner, the generator and the metrics from the checkpoint, so a resumed run ends exactly where
+ * an uninterrupted one with the same seed and backend does.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DataSet } from '@entropy-sc/core/data/data-set';
+import { UserError } from '@entropy-sc/core/errors';
+import { createProgress } from '@entropy-sc/core/progress';
+import { Random, type RandomState } from '@entropy-sc/core/random';
+import type { Schedule } from '../anneal/schedule.ts';
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
+import { evaluateDataSet } from '../evaluate/evaluate-data-set.ts';
+import type { Learner } from './learner.ts';
+import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
+
+export interface TrainLoopOptions {
+  out: string;
+  epochs: number;
+  schedule: Schedule;
+  seed: number;
+  resume: boolean;
+  /** everything that defines the run; a resumed run must match it */
+  config: Record<string, unknown>;
+  /** extra per-epoch metrics (e.g. bars recovery) from the normalised dictionary [D, H] */
+  extraMetrics?: (dictionary: Float32Array) => Record<string, unknown>;
+  /** extra model-card entries computed once at the end */
+  log?: (line: string) => void;
+}
+
+interface LoopState {
+  epoch: number;
+  rng: RandomState;
+  metrics: MetricsRow[];
+  config: Record<string, unknown>;
+  learner: Record<string, unknown>;
+}
+
+export async function trainLoop(data: DataSet, learner: Learner, options: TrainLoopOptions): Promise<MetricsRow[]> {
+  const paths = runPaths(options.out);
+  await mkdir(options.out, { recursive: true });
+  let epoch = 0;
+  let metrics: MetricsRow[] = [];
+  let rng = new Random(options.seed ^ 0x5eed);
+  if (options.resume) {
+    const saved = await loadCheckpoint<LoopState>(paths.checkpoint);
+    const changed = Object.keys({ ...saved.state.config, ...options.config }).filter(
+      (key) => key !== 'epochs' && JSON.stringify(saved.state.config[key]) !== JSON.stringify(options.config[key]),
+    );
+    if (changed.length > 0)
+      throw new UserError(
+        `--resume: ${paths.checkpoint} was written with different settings (${changed.map((k) => `${k}: ${JSON.stringify(saved.state.config[k])} there, ${JSON.stringify(options.config[k])} now`).join('; ')})`,
+      );
+    learner.loadState({ state: saved.state.learner, arrays: saved.arrays });
+    rng = new Random(saved.state.rng);
+    metrics = saved.state.metrics;
+    epoch = saved.state.epoch;
+  } else if (await exists(paths.checkpoint)) {
+    throw new UserError(`${options.out} already holds a run (${paths.checkpoint}); pass --resume to continue it, or choose another --out`);
+  }
+
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (; epoch < options.epochs; epoch++) {
+    const { gamma, delta } = options.schedule(epoch);
+    const units = learner.unitsPerEpoch(data.n);
+    const progress = createProgress(`epoch ${epoch + 1}/${options.epochs}`, units);
+    const started = performance.now();
+    const last = learner.trainEpoch({
+      x: data.x,
+      n: data.n,
+      d: data.d,
+      gamma,
+      delta,
+      rng,
+      onProgress: (done, value) => progress.update(done, `L(γ=${gamma},δ=${round(delta)}) ${value.toFixed(3)}`),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (!Number.isFinite(last)) {
+      progress.finish(`epoch ${epoch + 1}: stopped`);
+      const kept = epoch > 0 ? `the checkpoint of epoch ${epoch} in ${paths.checkpoint} is intact (continue with --resume)` : 'no checkpoint was written';
+      throw new UserError(`the objective became non-finite (${last}) in epoch ${epoch + 1}; ${kept}; a smaller --lr may help`);
+    }
+    const evalStarted = performance.now();
+    const report = evaluateDataSet({
+      x: data.x,
+      n: data.n,
+      d: data.d,
+      w: learner.dictionary,
+      posterior: (x, start, end) => learner.posterior(x, start, end),
+      seed: options.seed,
+    });
+    const dictionary = tf.tidy(() => tf.div(learner.dictionary, tf.norm(learner.dictionary, 'euclidean', 0, true)).dataSync() as Float32Array);
+    const row: MetricsRow = {
+      epoch,
+      elbo: report.elbo,
+      entropy_q: report.entropy_q,
+      entropy_prior: report.entropy_prior,
+      entropy_likelihood: report.entropy_likelihood,
+      gini_mean: report.gini_mean,
+      gini_sd: report.gini_sd,
+      gamma,
+      delta,
+      seconds,
+      samples_per_second: data.n / seconds,
+      sigma2: report.sigma2,
+      eval_seconds: (performance.now() - evalStarted) / 1000,
+      ...options.extraMetrics?.(dictionary),
+    };
+    metrics.push(row);
+    progress.finish(
+      `epoch ${epoch + 1}/${options.epochs}: ELBO ${row.elbo.toFixed(4)}  H[q] ${row.entropy_q.toFixed(3)}  H[p(z)] ${row.entropy_prior.toFixed(3)}  H[p(x|z)] ${row.entropy_likelihood.toFixed(3)}  Gini ${row.gini_mean.toFixed(3)}±${row.gini_sd.toFixed(3)}  ${Math.round(row.samples_per_second)} samples/s`,
+    );
+    await writeRunFiles(options.out, {
+      metrics,
+      dictionary,
+      lambda: Float64Array.from(report.lambda),
+      d: data.d,
+      h: report.h,
+      tile: data.tile,
+      modelCard: modelCard(data, learner, options, row, report.sigma2),
+    });
+    const saved = learner.saveState();
+    await saveCheckpoint<LoopState>(paths.checkpoint, {
+      state: { epoch: epoch + 1, rng: rng.state(), metrics, config: options.config, learner: saved.state },
+      arrays: saved.arrays,
+    });
+  }
+  if (epoch === options.epochs && metrics.length > 0) log(`wrote ${options.out}: metrics.jsonl, dictionary.npy, prior_scales.npy, model.json, fields.png, curves.png, checkpoint.ckpt`);
+  return metrics;
+}
+
+function modelCard(data: DataSet, learner: Learner, options: TrainLoopOptions, final: MetricsRow, sigma2: number): Record<string, unknown> {
+  return {
+    format: 'entropy-sc/model-card@1',
+    d: data.d,
+    h: learner.dictionary.shape[1],
+    family: learner.family,
+    rank: options.config['rank'] ?? null,
+    sigma2,
+    preprocessing: data.preprocessing,
+    data: data.spec,
+    n: data.n,
+    tile: data.tile,
+    seed: options.seed,
+    config: options.config,
+    ...learner.describe(),
+    versions: { 'entropy-sc': '0.1.0', 'tfjs-core': tf.version_core, node: process.version, backend: tf.getBackend() },
+    metrics: final,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function round(x: number): string {
+  return Number(x.toPrecision(3)).toString();
+}

@@ -1,0 +1,73 @@
+/**
+ * `entropy-sc train`: loads the data set, picks the backend and the learner, and runs the epoch loop.
+ */
+import { loadDataSet } from '@entropy-sc/core/data/data-set';
+import type { TrainFlags } from '@entropy-sc/core/cli/commands/train';
+import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
+import { AmortizedLearner } from './amortized/amortized-learner.ts';
+import { parseSchedule } from './anneal/schedule.ts';
+import { useBackend } from './backend.ts';
+import { defaultEncoderConfig } from './encoder/encoder.ts';
+import type { Learner } from './run/learner.ts';
+import { trainLoop } from './run/train-loop.ts';
+import type { MetricsRow } from './run/run-files.ts';
+
+export type TrainOptions = TrainFlags & { amortized: boolean };
+
+export async function train(options: TrainOptions): Promise<MetricsRow[]> {
+  const schedule = parseSchedule(options.anneal ?? (options.amortized ? 'prior' : 'none'));
+  const backend = await useBackend(options.backend);
+  const data = await loadDataSet(options.data, {
+    barsSize: options.barsSize,
+    samples: options.samples,
+    noise: options.noise,
+    patch: options.patch,
+    whiten: options.whiten,
+    seed: options.seed,
+  });
+  const epochs = options.epochs ?? (options.amortized ? 20 : 50);
+  const learner = createLearner(options, data.d);
+  const truth = data.groundTruth;
+  try {
+    return await trainLoop(data, learner, {
+      out: options.out,
+      epochs,
+      schedule,
+      seed: options.seed,
+      resume: options.resume,
+      config: {
+        data: options.data,
+        samples: data.n,
+        latents: options.latents,
+        posterior: options.posterior,
+        rank: options.posterior === 'lowrank' ? options.rank : null,
+        amortized: options.amortized,
+        batch: options.batch,
+        lr: options.lr,
+        anneal: options.anneal ?? null,
+        backend,
+        seed: options.seed,
+        epochs,
+      },
+      extraMetrics: truth
+        ? (w) => {
+            const r = barsRecovery(w, data.d, options.latents, truth.w, truth.h);
+            return { bars_recovered: r.recovered, bars_total: r.total };
+          }
+        : undefined,
+    });
+  } finally {
+    learner.dispose();
+  }
+}
+
+function createLearner(options: TrainOptions, d: number): Learner {
+  if (options.amortized) {
+    const family = options.posterior === 'lowrank' ? 'lowrank' : 'diag';
+    const encoder = { ...defaultEncoderConfig(d, options.latents, family, options.rank), blocks: options.blocks };
+    if (options.hidden) encoder.hidden = options.hidden;
+    if (options.inner) encoder.inner = options.inner;
+    return new AmortizedLearner({ encoder, batch: options.batch, learningRate: options.lr, seed: options.seed });
+  }
+  throw new Error('non-amortized learning is not wired yet');
+}
