@@ -11,6 +11,7 @@ import type { Posterior } from '../objective/posterior.ts';
 import { Adam } from '../optim/adam.ts';
 import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
 import { gatherRows } from '../tensor/gather-rows.ts';
+import { randomDictionary } from '../init/random-dictionary.ts';
 
 export interface AmortizedOptions {
   encoder: EncoderConfig;
@@ -28,7 +29,7 @@ export class AmortizedLearner implements Learner {
     const rng = new Random(options.seed);
     this.encoder = new Encoder(options.encoder, rng.uint32());
     const { d, h } = options.encoder;
-    this.dictionary = tf.variable(tf.tensor2d(Float32Array.from({ length: d * h }, () => rng.normal()), [d, h]));
+    this.dictionary = tf.variable(randomDictionary(d, h, rng));
     this.adam = new Adam([...this.encoder.variables(), this.dictionary], { learningRate: options.learningRate });
   }
 

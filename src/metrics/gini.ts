@@ -1,0 +1,47 @@
+/**
+ * The Gini index of sparsity (Hurley & Rickard 2009; math.md, "Sparsity: Gini index"): 0 for a
+ * vector of equal magnitudes, approaching 1 as the mass concentrates on one entry (1 − 1/H for a
+ * one-hot vector of length H). The paper reports its mean ± SD over posterior samples.
+ */
+
+/**
+ * Gini index of the magnitudes |c|: with c sorted ascending (k = 1..H),
+ * Gini = 1 − 2 Σ_k (c_k/‖c‖₁)(H − k + ½)/H.
+ * The all-zero vector (and the empty one) has no sparsity to speak of and is given 0.
+ * @param c a vector [H]; signs are ignored
+ */
+export function gini(c: ArrayLike<number>): number {
+  const h = c.length;
+  const sorted = new Float64Array(h);
+  for (let k = 0; k < h; k++) sorted[k] = Math.abs(c[k]!);
+  sorted.sort();
+  let l1 = 0;
+  for (const value of sorted) l1 += value;
+  if (l1 === 0) return 0;
+  let sum = 0;
+  // With 0-based k the weight (H − k + ½) of the formula becomes (H − k − ½).
+  for (let k = 0; k < h; k++) sum += (sorted[k]! / l1) * (h - k - 0.5);
+  return 1 - (2 * sum) / h;
+}
+
+/**
+ * Mean and standard deviation of the Gini index over rows.
+ * @param samples vectors [rows, cols] row-major, e.g. posterior samples z
+ * @returns sd is the population SD (divides by rows), 0 for a single row
+ */
+export function giniStats(samples: ArrayLike<number>, rows: number, cols: number): { mean: number; sd: number } {
+  if (samples.length !== rows * cols) throw new RangeError(`giniStats: ${samples.length} values do not fill [${rows}, ${cols}]`);
+  if (rows === 0) return { mean: NaN, sd: NaN };
+  const values = new Float64Array(rows);
+  const row = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < cols; k++) row[k] = samples[r * cols + k]!;
+    values[r] = gini(row);
+  }
+  let mean = 0;
+  for (const value of values) mean += value;
+  mean /= rows;
+  let squares = 0;
+  for (const value of values) squares += (value - mean) ** 2;
+  return { mean, sd: Math.sqrt(squares / rows) };
+}
