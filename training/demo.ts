@@ -38,11 +38,12 @@ export function elboWithMeans(x: Float32Array, n: number, d: number, w: Float32A
   return accumulator.report();
 }
 
-/** Ground-truth bars with the generating latents as means, against a random dictionary with W̃ᵀx. */
+/** Ground-truth bars with the generating latents as means, against a random dictionary with W̃ᵀx as means. */
 export function barsSanityCheck(seed = 1): { groundTruth: number; random: number } {
   const bars = generateBars({ size: 5, samples: 1000, noise: 0.1, seed });
   const { n, d, h } = bars;
-  const truth = elboWithMeans(bars.x, n, d, Float32Array.from(bars.w), h, Float32Array.from(bars.z));
+  // W̃ has unit columns and each bar has norm √size, so the generating latents scale by √size.
+  const truth = elboWithMeans(bars.x, n, d, Float32Array.from(bars.w), h, Float32Array.from(bars.z, (z) => z * Math.sqrt(5)));
   const rng = new Random(seed + 1);
   const w = Float32Array.from({ length: d * h }, () => rng.normal());
   const mean = tf.tidy(() => tf.matMul(tf.tensor2d(bars.x, [n, d]), normalizeColumns(tf.tensor2d(w, [d, h]))).dataSync() as Float32Array);
