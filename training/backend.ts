@@ -22,12 +22,14 @@ const loaders: Readonly<Record<BackendName, () => Promise<void>>> = Object.freez
   },
   webgpu: async () => {
     // tfjs-backend-webgpu registers itself only if navigator.gpu exists when it is first imported.
-    const g = globalThis as { navigator?: { gpu?: unknown } };
+    const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
     if (!g.navigator?.gpu) {
       const webgpu = await import('webgpu');
       Object.assign(globalThis, webgpu.globals);
       Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true });
     }
+    // Asking first keeps the backend's own noisy failure off the terminal.
+    if (!(await g.navigator!.gpu!.requestAdapter())) throw new UserError('backend webgpu is not available: no WebGPU adapter was found on this machine');
     await import('@tensorflow/tfjs-backend-webgpu');
   },
   tensorflow: async () => {
