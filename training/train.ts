@@ -44,6 +44,7 @@ export async function train(options: TrainOptions): Promise<MetricsRow[]> {
         amortized: options.amortized,
         batch: options.batch,
         lr: options.lr,
+        dictionary_lr: options.dictionaryLr ?? options.lr,
         anneal: options.anneal ?? null,
         backend,
         seed: options.seed,
@@ -67,7 +68,13 @@ function createLearner(options: TrainOptions, d: number): Learner {
     const encoder = { ...defaultEncoderConfig(d, options.latents, family, options.rank), blocks: options.blocks };
     if (options.hidden) encoder.hidden = options.hidden;
     if (options.inner) encoder.inner = options.inner;
-    return new AmortizedLearner({ encoder, batch: options.batch, learningRate: options.lr, seed: options.seed });
+    return new AmortizedLearner({
+      encoder,
+      batch: options.batch,
+      learningRate: options.lr,
+      dictionaryLearningRate: options.dictionaryLr ?? options.lr,
+      seed: options.seed,
+    });
   }
   throw new Error('non-amortized learning is not wired yet');
 }

@@ -17,6 +17,8 @@ export interface AmortizedOptions {
   encoder: EncoderConfig;
   batch: number;
   learningRate: number;
+  /** Adam's rate for the dictionary (its columns are unit length, the encoder's weights are not) */
+  dictionaryLearningRate: number;
   seed: number;
 }
 
@@ -30,7 +32,10 @@ export class AmortizedLearner implements Learner {
     this.encoder = new Encoder(options.encoder, rng.uint32());
     const { d, h } = options.encoder;
     this.dictionary = tf.variable(randomDictionary(d, h, rng));
-    this.adam = new Adam([...this.encoder.variables(), this.dictionary], { learningRate: options.learningRate });
+    const encoderVariables = this.encoder.variables();
+    this.adam = new Adam([...encoderVariables, this.dictionary], {
+      learningRate: [...encoderVariables.map(() => options.learningRate), options.dictionaryLearningRate],
+    });
   }
 
   get family(): Posterior['family'] {
@@ -67,8 +72,11 @@ export class AmortizedLearner implements Learner {
   }
 
   describe(): Record<string, unknown> {
-    const { encoder, batch, learningRate } = this.options;
-    return { encoder: { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks }, optimizer: { name: 'adam', learningRate, batch } };
+    const { encoder, batch, learningRate, dictionaryLearningRate } = this.options;
+    return {
+      encoder: { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
+      optimizer: { name: 'adam', learningRate, dictionaryLearningRate, batch },
+    };
   }
 
   saveState(): LearnerState {

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface AdamOptions {
-  learningRate: number;
+  /** one rate for all variables, or one per variable (PyTorch's parameter groups) */
+  learningRate: number | number[];
   beta1?: number;
   beta2?: number;
   epsilon?: number;
@@ -46,7 +47,7 @@ export class Adam {
     const sign = direction === 'minimize' ? 1 : -1;
     const { value, grads } = tf.variableGrads(() => tf.mul(sign, objective()) as tf.Scalar, this.variables);
     this.step += 1;
-    const stepSize = this.options.learningRate / (1 - this.beta1 ** this.step);
+    const correction1 = 1 - this.beta1 ** this.step;
     const correction2 = Math.sqrt(1 - this.beta2 ** this.step);
     tf.tidy(() => {
       this.variables.forEach((x, i) => {
@@ -56,13 +57,18 @@ export class Adam {
         this.m[i]!.assign(m);
         this.v[i]!.assign(v);
         const denominator = tf.add(tf.div(tf.sqrt(v), correction2), this.epsilon);
-        x.assign(tf.sub(x, tf.mul(stepSize, tf.div(m, denominator))));
+        x.assign(tf.sub(x, tf.mul(this.rate(i) / correction1, tf.div(m, denominator))));
       });
     });
     tf.dispose(grads);
     const result = tf.mul(sign, value) as tf.Scalar;
     value.dispose();
     return result;
+  }
+
+  private rate(i: number): number {
+    const lr = this.options.learningRate;
+    return typeof lr === 'number' ? lr : lr[i]!;
   }
 
   getState(): AdamState {
