@@ -33,7 +33,7 @@ export interface EvaluationInput {
 }
 
 export function evaluateDataSet(input: EvaluationInput): DataSetReport {
-  const { x, n, d, batch = 1024, giniPoints = 2000, giniSamples = 10 } = input;
+  const { x, n, d, batch = 1024, giniPoints = 3000, giniSamples = 10 } = input;
   const h = input.w.shape[1];
   const accumulator = new ElboAccumulator(d, h);
   const rng = new Random(input.seed);

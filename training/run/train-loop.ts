@@ -26,7 +26,7 @@ export interface TrainLoopOptions {
   config: Record<string, unknown>;
   /** extra per-epoch metrics (e.g. bars recovery) from the normalised dictionary [D, H] */
   extraMetrics?: (dictionary: Float32Array) => Record<string, unknown>;
-  /** extra model-card entries computed once at the end */
+  /** where the closing line goes (stderr by default) */
   log?: (line: string) => void;
 }
 
