@@ -51,21 +51,22 @@ export function covariance(q: RefPosterior, n: number): Mat {
   return t;
 }
 
-export function logDetSpd(a: Mat): number {
+/** Lower Cholesky factor of a symmetric positive-definite matrix. */
+export function cholesky(a: Mat): Mat {
   const h = a.length;
   const l: Mat = Array.from({ length: h }, () => new Array<number>(h).fill(0));
-  let logDet = 0;
   for (let i = 0; i < h; i++)
     for (let j = 0; j <= i; j++) {
       let s = a[i]![j]!;
       for (let k = 0; k < j; k++) s -= l[i]![k]! * l[j]![k]!;
-      if (i === j) {
-        if (!(s > 0)) throw new Error('logDetSpd: matrix is not positive definite');
-        l[i]![i] = Math.sqrt(s);
-        logDet += Math.log(s);
-      } else l[i]![j] = s / l[j]![j]!;
+      if (i === j && !(s > 0)) throw new Error('cholesky: matrix is not positive definite');
+      l[i]![j] = i === j ? Math.sqrt(s) : s / l[j]![j]!;
     }
-  return logDet;
+  return l;
+}
+
+export function logDetSpd(a: Mat): number {
+  return cholesky(a).reduce((sum, row, i) => sum + 2 * Math.log(row[i]!), 0);
 }
 
 /** Columns of w scaled to unit length. @param w [D][H] */

@@ -182,7 +182,7 @@ describe('identity 4: the families agree where they coincide', () => {
 
   it('low-rank T equals the full family with L = chol(VVᵀ + diag d²)', () => {
     const p = randomProblem(8, 'lowrank', 5, 4, 6, 2);
-    const chol = Array.from({ length: p.n }, (_, n) => cholesky(ref.covariance(p.q, n)));
+    const chol = Array.from({ length: p.n }, (_, n) => ref.cholesky(ref.covariance(p.q, n)));
     const [a, b] = tf.tidy(() => {
       const { x, w, q } = toTensors(p);
       const full: Posterior = { family: 'full', mean: q.mean, chol: tf.tensor3d(chol) };
@@ -225,16 +225,4 @@ function perturbFirstCovarianceParameter(q: ref.RefPosterior, n: number, delta: 
     case 'full':
       return { ...q, chol: q.chol.map((m, i) => (i === n ? bump(m) : m)) };
   }
-}
-
-function cholesky(a: ref.Mat): ref.Mat {
-  const h = a.length;
-  const l = a.map(() => new Array<number>(h).fill(0));
-  for (let i = 0; i < h; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = a[i]![j]!;
-      for (let k = 0; k < j; k++) s -= l[i]![k]! * l[j]![k]!;
-      l[i]![j] = i === j ? Math.sqrt(s) : s / l[j]![j]!;
-    }
-  return l;
 }
