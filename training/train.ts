@@ -46,7 +46,7 @@ export async function train(options: TrainOptions): Promise<MetricsRow[]> {
         amortized: options.amortized,
         batch: options.batch,
         lr: options.lr,
-        dictionary_lr: options.dictionaryLr ?? options.lr,
+        dictionary_lr: dictionaryLearningRate(options),
         anneal: options.anneal ?? null,
         backend,
         seed: options.seed,
@@ -64,6 +64,14 @@ export async function train(options: TrainOptions): Promise<MetricsRow[]> {
   }
 }
 
+/**
+ * The dictionary's columns have unit length while the encoder's weights are O(1/√width), so the
+ * same Adam step turns W's columns slowly: 10× the encoder's rate measured best on image patches.
+ */
+function dictionaryLearningRate(options: TrainOptions): number {
+  return options.dictionaryLr ?? 10 * options.lr;
+}
+
 function createLearner(options: TrainOptions, d: number): Learner {
   if (options.amortized) {
     const family = options.posterior === 'lowrank' ? 'lowrank' : 'diag';
@@ -74,7 +82,7 @@ function createLearner(options: TrainOptions, d: number): Learner {
       encoder,
       batch: options.batch,
       learningRate: options.lr,
-      dictionaryLearningRate: options.dictionaryLr ?? options.lr,
+      dictionaryLearningRate: dictionaryLearningRate(options),
       seed: options.seed,
     });
   }

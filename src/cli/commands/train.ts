@@ -42,7 +42,7 @@ export function registerTrain(program: Command): void {
     .option('--epochs <E>', 'epochs (default 20 amortized, 50 non-amortized)', positiveInt)
     .option('--batch <B>', 'minibatch size', positiveInt, 512)
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
-    .option('--dictionary-lr <rate>', "Adam learning rate of the dictionary's unit-length columns (default: --lr)", positiveNumber)
+    .option('--dictionary-lr <rate>', "Adam learning rate of the dictionary's unit-length columns (default: 10 × --lr)", positiveNumber)
     .option('--anneal <schedule>', 'none, prior, likelihood, or per-epoch γ:δ pairs such as 8:1,4:1,1:1 (default none amortized, prior otherwise)')
     .option('--backend <name>', 'TensorFlow.js backend: wasm, cpu, webgpu or tensorflow', 'wasm')
     .option('--seed <S>', 'random seed for data, initialisation and minibatches', nonNegativeInt, 1)
