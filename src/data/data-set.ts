@@ -37,7 +37,7 @@ export interface DataSet {
 }
 
 export const DEFAULT_BARS_SAMPLES = 1000;
-export const DEFAULT_PATCH_SAMPLES = 20_000;
+export const DEFAULT_PATCH_SAMPLES = 50_000;
 
 export async function loadDataSet(spec: string, options: DataSetOptions): Promise<DataSet> {
   if (spec === 'bars') {

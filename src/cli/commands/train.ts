@@ -48,7 +48,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <S>', 'random seed for data, initialisation and minibatches', nonNegativeInt, 1)
     .option('--resume', 'continue the run in --out from its checkpoint', false)
     .option('--bars-size <b>', 'bars: grid size (D = b²)', positiveInt, 5)
-    .option('--samples <N>', 'bars: points to generate (1000); images: patches to cut (20000)', positiveInt)
+    .option('--samples <N>', 'bars: points to generate (1000); images: patches to cut (50000)', positiveInt)
     .option('--noise <std>', 'bars: noise standard deviation', positiveNumber, 0.1)
     .option('--patch <P>', 'images: patch size (D = P²)', positiveInt, 16)
     .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
