@@ -13,6 +13,7 @@ import { normalizeColumns, pointStatistics } from '../training/objective/point-s
 import type { Posterior } from '../training/objective/posterior.ts';
 import { Adam } from '../training/optim/adam.ts';
 import { randomDictionary } from '../training/init/random-dictionary.ts';
+import { tidyRead } from '../training/tensor/tidy-read.ts';
 
 export interface StepMeasurement {
   name: string;
@@ -79,7 +80,7 @@ export function matMulRate(): number {
   tf.matMul(a, b).dispose();
   const repeats = 20;
   const started = performance.now();
-  for (let i = 0; i < repeats; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+  for (let i = 0; i < repeats; i++) tidyRead(() => tf.matMul(a, b));
   const seconds = (performance.now() - started) / 1000;
   tf.dispose([a, b]);
   return (2 * 512 ** 3 * repeats) / seconds / 1e9;

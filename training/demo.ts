@@ -10,6 +10,7 @@ import { ElboAccumulator, type ElboReport } from '@entropy-sc/core/elbo/elbo-acc
 import { Random } from '@entropy-sc/core/random';
 import { useBackend } from './backend.ts';
 import { normalizeColumns, pointStatistics } from './objective/point-statistics.ts';
+import { tidyRead } from './tensor/tidy-read.ts';
 import { train } from './train.ts';
 
 export interface DemoOptions {
@@ -46,7 +47,7 @@ export function barsSanityCheck(seed = 1): { groundTruth: number; random: number
   const truth = elboWithMeans(bars.x, n, d, Float32Array.from(bars.w), h, Float32Array.from(bars.z, (z) => z * Math.sqrt(5)));
   const rng = new Random(seed + 1);
   const w = Float32Array.from({ length: d * h }, () => rng.normal());
-  const mean = tf.tidy(() => tf.matMul(tf.tensor2d(bars.x, [n, d]), normalizeColumns(tf.tensor2d(w, [d, h]))).dataSync() as Float32Array);
+  const mean = tidyRead(() => tf.matMul(tf.tensor2d(bars.x, [n, d]), normalizeColumns(tf.tensor2d(w, [d, h]))));
   return { groundTruth: truth.elbo, random: elboWithMeans(bars.x, n, d, w, h, mean).elbo };
 }
 

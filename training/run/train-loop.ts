@@ -13,6 +13,7 @@ import { Random, type RandomState } from '@entropy-sc/core/random';
 import type { Schedule } from '../anneal/schedule.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { evaluateDataSet } from '../evaluate/evaluate-data-set.ts';
+import { tidyRead } from '../tensor/tidy-read.ts';
 import type { Learner } from './learner.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
 
@@ -91,7 +92,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       posterior: (x, start, end) => learner.posterior(x, start, end),
       seed: options.seed,
     });
-    const dictionary = tf.tidy(() => tf.div(learner.dictionary, tf.norm(learner.dictionary, 'euclidean', 0, true)).dataSync() as Float32Array);
+    const dictionary = tidyRead(() => tf.div(learner.dictionary, tf.norm(learner.dictionary, 'euclidean', 0, true)));
     const row: MetricsRow = {
       epoch,
       elbo: report.elbo,
