@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.ts';
 import { registerElbo } from './elbo.ts';
+import { registerEvaluate } from './evaluate.ts';
 import { registerPatches } from './patches.ts';
 import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerPatches, registerDemo];
+export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerEvaluate, registerPatches, registerDemo];

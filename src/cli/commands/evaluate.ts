@@ -1,0 +1,54 @@
+/** `entropy-sc evaluate`: the entropy ELBO of a given dictionary, with posteriors fitted for it (cli.md). */
+import { Command, Option } from 'commander';
+import { DEFAULT_BARS_SAMPLES, DEFAULT_PATCH_SAMPLES } from '../../data/data-set.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.ts';
+
+interface EvaluateFlags {
+  weights: string;
+  data: string;
+  posterior: 'diag' | 'full';
+  out?: string;
+  iterations?: number;
+  backend: string;
+  seed: number;
+  barsSize: number;
+  samples?: number;
+  noise: number;
+  patch: number;
+  whiten: boolean;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description(
+      'score a dictionary: fit non-amortized posteriors for it by L-BFGS (λ, σ² at their optimum) and print {"elbo", "entropy_q", "entropy_prior", "entropy_likelihood", "sigma2", "gini_mean", "gini_sd"}',
+    )
+    .requiredOption('--weights <W.npy>', 'dictionary [D, H] (columns are normalised internally)')
+    .requiredOption('--data <spec>', 'data: a .npy file of rows [N, D], bars, or images:DIR (as for train)')
+    .addOption(new Option('--posterior <family>', 'posterior family fitted for every point').choices(['diag', 'full']).default('diag'))
+    .option('--out <dir>', 'write the fitted posteriors (mean.npy, and std.npy or chol.npy) and report.json there')
+    .option('--iterations <k>', 'L-BFGS iteration limit per fit (default 1000 when all points fit in one problem, else 200 per chunk)', positiveInt)
+    .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
+    .option('--seed <S>', 'seed of the generated data (bars, patches) and of the Gini samples', nonNegativeInt, 1)
+    .option('--bars-size <b>', 'bars: grid size (D = b²)', positiveInt, 5)
+    .option('--samples <N>', `bars: points to generate (${DEFAULT_BARS_SAMPLES}); images: patches to cut (${DEFAULT_PATCH_SAMPLES})`, positiveInt)
+    .option('--noise <std>', 'bars: noise standard deviation', positiveNumber, 0.1)
+    .option('--patch <P>', 'images: patch size (D = P²)', positiveInt, 16)
+    .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
+    .action(async (flags: EvaluateFlags) => {
+      const { useBackend } = await import('@entropy-sc/training/backend');
+      const { evaluateDictionaryFiles } = await import('@entropy-sc/training/evaluate/evaluate-dictionary');
+      await useBackend(flags.backend);
+      const report = await evaluateDictionaryFiles({
+        weights: flags.weights,
+        data: flags.data,
+        family: flags.posterior,
+        seed: flags.seed,
+        out: flags.out,
+        maxIterations: flags.iterations,
+        dataOptions: { barsSize: flags.barsSize, samples: flags.samples, noise: flags.noise, patch: flags.patch, whiten: flags.whiten },
+      });
+      process.stdout.write(JSON.stringify(report) + '\n');
+    });
+}

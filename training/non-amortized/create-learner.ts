@@ -1,0 +1,56 @@
+/**
+ * `train --no-amortized`: picks the non-amortized learner and its defaults.
+ * - Joint L-BFGS over W and all posteriors (joint-learner.ts) when all points' parameters fit in one
+ *   L-BFGS problem (N · parameters per point ≤ JOINT_LIMIT, e.g. bars: 1000 × 65 for full covariance
+ *   with H = 10); one epoch is ITERATIONS_PER_EPOCH iterations.
+ * - EM-like minibatch learning (em-learner.ts) otherwise: per minibatch (--batch) an L-BFGS E-step,
+ *   then one Adam step (--lr) on W.
+ * For data with a known generating dictionary (bars), the model card also gets that dictionary's
+ * own ELBO on the same data (ground-truth.ts).
+ */
+import type { DataSet } from '@entropy-sc/core/data/data-set';
+import type { PosteriorFamily } from '../objective/posterior.ts';
+import type { Learner } from '../run/learner.ts';
+import { fitsJointly, spreadDefaults } from './defaults.ts';
+import { EmLearner } from './em-learner.ts';
+import { GroundTruthScored } from './ground-truth.ts';
+import { JointLearner } from './joint-learner.ts';
+
+/** L-BFGS iterations per epoch of the joint learner (50 default epochs: 1000 iterations). */
+export const ITERATIONS_PER_EPOCH = 20;
+/** L-BFGS iterations of each minibatch E-step of EM-like learning. */
+export const E_STEP_ITERATIONS = 20;
+const HISTORY_SIZE = 10;
+const K_LINES = Object.freeze({ restarts: 5, iterations: 20 });
+
+export interface NonAmortizedOptions {
+  data: DataSet;
+  family: PosteriorFamily;
+  /** latents H */
+  h: number;
+  rank: number;
+  seed: number;
+  batch: number;
+  learningRate: number;
+}
+
+export function createNonAmortizedLearner(options: NonAmortizedOptions): Learner {
+  const { data, family, h, rank, seed } = options;
+  const { x, n, d } = data;
+  const { initialStd, spreadScale } = spreadDefaults(x);
+  const layout = { family, h, rank, spreadScale };
+  const learner = fitsJointly(n, layout)
+    ? new JointLearner({ ...layout, x, n, d, seed, iterationsPerEpoch: ITERATIONS_PER_EPOCH, historySize: HISTORY_SIZE, initialStd, kLines: K_LINES })
+    : new EmLearner({
+        ...layout,
+        n,
+        d,
+        seed,
+        batch: options.batch,
+        learningRate: options.learningRate,
+        eStepIterations: E_STEP_ITERATIONS,
+        historySize: HISTORY_SIZE,
+        initialStd,
+      });
+  return data.groundTruth ? new GroundTruthScored(learner, { x, n, d, w: data.groundTruth.w, h: data.groundTruth.h, seed }) : learner;
+}
