@@ -16,6 +16,7 @@ export interface TrainFlags {
   dictionaryLr?: number;
   anneal?: string;
   backend: string;
+  workers?: number;
   seed: number;
   resume: boolean;
   barsSize: number;
@@ -38,13 +39,14 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--posterior <family>', 'posterior family').choices(['diag', 'lowrank', 'full']).default('diag'))
     .option('--rank <r>', 'rank of the low-rank family', positiveInt, 5)
     .option('--amortized', 'train an encoder (default, except for --posterior full)')
-    .option('--no-amortized', 'fit per-point posteriors by L-BFGS instead of an encoder')
+    .option('--no-amortized', 'fit per-point posteriors by L-BFGS instead of an encoder: jointly with W on small data (N × parameters per point ≤ 10⁶, e.g. bars), EM-like per minibatch otherwise')
     .option('--epochs <E>', 'epochs (default 20 amortized, 50 non-amortized)', positiveInt)
     .option('--batch <B>', 'minibatch size', positiveInt, 512)
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
     .option('--dictionary-lr <rate>', "Adam learning rate of the dictionary's unit-length columns (default: 10 × --lr)", positiveNumber)
-    .option('--anneal <schedule>', 'none, prior, likelihood, or per-epoch γ:δ pairs such as 8:1,4:1,1:1 (default none amortized, prior otherwise)')
+    .option('--anneal <schedule>', 'none, prior, likelihood, or per-epoch γ:δ pairs such as 8:1,4:1,1:1 (default none)')
     .option('--backend <name>', 'TensorFlow.js backend: wasm, cpu, webgpu or tensorflow', 'wasm')
+    .option('--workers <N>', 'threads sharing each minibatch, exact full-batch gradient (amortized, wasm/cpu; default: 2 where 2 cores exist)', positiveInt)
     .option('--seed <S>', 'random seed for data, initialisation and minibatches', nonNegativeInt, 1)
     .option('--resume', 'continue the run in --out from its checkpoint', false)
     .option('--bars-size <b>', 'bars: grid size (D = b²)', positiveInt, 5)
