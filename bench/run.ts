@@ -6,6 +6,7 @@ import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../training/backend.ts';
+import { measureBarsRun } from './bars-run.ts';
 import { measureParallelStep } from './parallel-throughput.ts';
 import { matMulRate, measureTrainingStep, stepFlops } from './training-throughput.ts';
 
@@ -23,6 +24,8 @@ const rows = [
   { ...(await measureParallelStep('lowrank', 2, 15)), threads: 2 },
 ];
 
+const bars = await measureBarsRun(1);
+
 const header = '| step (D=256, H=100, batch 512) | threads | samples/s | ms/step | × naive | % of matMul bound | peak RSS MiB | peak tensors MiB |';
 const lines = [
   `# entropy-sc training benchmark`,
@@ -35,6 +38,8 @@ const lines = [
     const bound = (stepFlops(r.name.startsWith('lowrank') ? 'lowrank' : 'diag') / (r.threads * rate * 1e9)) * 1000;
     return `| ${r.name} | ${r.threads} | ${r.samplesPerSecond.toFixed(0)} | ${r.msPerStep.toFixed(1)} | ${(naive.msPerStep / r.msPerStep).toFixed(1)} | ${((100 * bound) / r.msPerStep).toFixed(0)}% | ${r.peakRssMiB.toFixed(0)} | ${r.peakTensorMiB.toFixed(0)} |`;
   }),
+  '',
+  `Bars (train --data bars --latents 10 --posterior full --no-amortized, defaults, seed 1): ${bars.seconds.toFixed(1)} s wall time, ${bars.recovered}/10 bars recovered, ELBO ${bars.elbo.toFixed(4)}.`,
   '',
   '% of matMul bound: the time the step\'s matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.',
   'Baseline for the seed authors\' PyTorch code, same step on this kind of machine with 2 threads (design.md): about 4 100 samples/s.',
