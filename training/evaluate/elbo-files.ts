@@ -108,6 +108,8 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
     }
   } finally {
     wn.dispose();
+    // Streams left open by an error would close their files only on garbage collection, with a warning.
+    await Promise.all(streams.map((s) => s.return?.(undefined)));
   }
   return accumulator.report(gamma, delta);
 }
