@@ -8,12 +8,8 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensure } from '@entropy-sc/core/errors';
-import { Random } from '@entropy-sc/core/random';
-import type { AmortizedOptions } from '../amortized/amortized-learner.ts';
-import { Encoder } from '../encoder/encoder.ts';
-import { randomDictionary } from '../init/random-dictionary.ts';
+import { AmortizedModel, type AmortizedOptions } from '../amortized/amortized-model.ts';
 import { objectiveOfSums } from '../objective/statistics-gradient.ts';
-import type { Posterior } from '../objective/posterior.ts';
 import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
 import { Barrier } from './barrier.ts';
 import { ShardReplica } from './shard-replica.ts';
@@ -30,9 +26,7 @@ const CPU_BACKENDS = ['wasm', 'cpu'];
 /** The longest the main thread waits for the workers at one barrier (their start included). */
 const WAIT_LIMIT_MS = 300_000;
 
-export class ParallelAmortizedLearner implements Learner {
-  readonly encoder: Encoder;
-  readonly dictionary: tf.Variable<tf.Rank.R2>;
+export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOptions> implements Learner {
   private readonly shared: SharedState;
   private readonly barrier: Barrier;
   private readonly replica: ShardReplica;
@@ -43,17 +37,14 @@ export class ParallelAmortizedLearner implements Learner {
   private disposed = false;
 
   /** Starts the worker threads; `ready()` (or the first synchronous wait for them) awaits their start. */
-  constructor(private readonly options: ParallelAmortizedOptions) {
+  constructor(options: ParallelAmortizedOptions) {
+    super(options);
     ensure(Number.isInteger(options.workers) && options.workers >= 1, `--workers must be a positive integer, got ${options.workers}`);
     const backend = tf.getBackend();
     // A GPU backend, or tfjs-node with its own threads, gains nothing from more JavaScript threads.
     ensure(options.workers === 1 || CPU_BACKENDS.includes(backend), `--workers ${options.workers} needs the wasm or cpu backend, not ${backend}`);
-    const rng = new Random(options.seed);
-    this.encoder = new Encoder(options.encoder, rng.uint32());
     const { d, h } = options.encoder;
-    this.dictionary = tf.variable(randomDictionary(d, h, rng));
-    const variables = [...this.encoder.variables(), this.dictionary];
-    const rates = [...variables.slice(0, -1).map(() => options.learningRate), options.dictionaryLearningRate];
+    const { variables, learningRates: rates } = this;
     this.shared = SharedState.create({ threads: options.workers, d, h, batch: options.batch, sizes: variables.map((v) => v.size) });
     this.barrier = new Barrier(this.shared, WAIT_LIMIT_MS);
     this.replica = new ShardReplica(0, this.shared, this.barrier, this.encoder, this.dictionary, rates);
@@ -92,14 +83,6 @@ export class ParallelAmortizedLearner implements Learner {
     return this.exited;
   }
 
-  get family(): Posterior['family'] {
-    return this.options.encoder.family;
-  }
-
-  unitsPerEpoch(n: number): number {
-    return Math.ceil(n / this.options.batch);
-  }
-
   trainEpoch(context: EpochContext): number {
     const { x, n, d, gamma, delta } = context;
     const { control, scalars, batch } = this.shared;
@@ -136,16 +119,9 @@ export class ParallelAmortizedLearner implements Learner {
     this.replica.pull();
   }
 
-  posterior(x: tf.Tensor2D): Posterior {
-    return this.encoder.forward(x);
-  }
-
-  describe(): Record<string, unknown> {
-    const { encoder, batch, learningRate, dictionaryLearningRate, workers } = this.options;
-    return {
-      encoder: { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
-      optimizer: { name: 'adam', learningRate, dictionaryLearningRate, batch, workers },
-    };
+  override describe(): Record<string, unknown> {
+    const base = super.describe();
+    return { ...base, optimizer: { ...(base['optimizer'] as object), workers: this.options.workers } };
   }
 
   /** The arrays of AmortizedLearner.saveState (the two learners read each other's checkpoints). */
