@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ElboAccumulator, type ElboReport } from '@entropy-sc/core/elbo/elbo-accumulator';
-import { gini } from '@entropy-sc/core/metrics/gini';
+import { giniStats } from '@entropy-sc/core/metrics/gini';
 import { Random } from '@entropy-sc/core/random';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
-import type { Posterior } from '../objective/posterior.ts';
+import { mapPosterior, type Posterior } from '../objective/posterior.ts';
 import { samplePosterior } from '../objective/sample-posterior.ts';
 
 export interface DataSetReport extends ElboReport {
@@ -38,7 +38,7 @@ export function evaluateDataSet(input: EvaluationInput): DataSetReport {
   const accumulator = new ElboAccumulator(d, h);
   const rng = new Random(input.seed);
   const subset = new Set(Array.from(rng.permutation(n).subarray(0, Math.min(giniPoints, n))));
-  const ginis: number[] = [];
+  const samples: Float32Array[] = []; // z ~ q_n of the subset's points, [rows, H] each
   const wn = tf.tidy(() => normalizeColumns(input.w));
   for (let start = 0; start < n; start += batch) {
     const end = Math.min(n, start + batch);
@@ -50,26 +50,16 @@ export function evaluateDataSet(input: EvaluationInput): DataSetReport {
       const rows = [];
       for (let i = start; i < end; i++) if (subset.has(i)) rows.push(i - start);
       if (rows.length === 0) return;
-      const qs = selectRows(q, tf.tensor1d(rows, 'int32'));
+      const indices = tf.tensor1d(rows, 'int32');
+      const qs = mapPosterior(q, (t) => tf.gather(t, indices));
       for (let k = 0; k < giniSamples; k++) {
-        const z = samplePosterior(qs, rng).dataSync();
-        for (let r = 0; r < rows.length; r++) ginis.push(gini(z.subarray(r * h, (r + 1) * h)));
+        samples.push(samplePosterior(qs, rng).dataSync() as Float32Array);
       }
     });
   }
   wn.dispose();
-  const mean = ginis.reduce((a, b) => a + b, 0) / ginis.length;
-  const sd = Math.sqrt(ginis.reduce((a, g) => a + (g - mean) ** 2, 0) / ginis.length);
+  const all = new Float32Array(samples.reduce((n, z) => n + z.length, 0));
+  samples.reduce((offset, z) => (all.set(z, offset), offset + z.length), 0);
+  const { mean, sd } = giniStats(all, all.length / h, h);
   return { ...accumulator.report(), gini_mean: mean, gini_sd: sd };
-}
-
-function selectRows(q: Posterior, rows: tf.Tensor1D): Posterior {
-  switch (q.family) {
-    case 'diag':
-      return { family: 'diag', mean: tf.gather(q.mean, rows), std: tf.gather(q.std, rows) };
-    case 'lowrank':
-      return { family: 'lowrank', mean: tf.gather(q.mean, rows), factor: tf.gather(q.factor, rows), diagStd: tf.gather(q.diagStd, rows) };
-    case 'full':
-      return { family: 'full', mean: tf.gather(q.mean, rows), chol: tf.gather(q.chol, rows) };
-  }
 }

@@ -1,6 +1,6 @@
 /** Rows [start, end) of a batch of posteriors, for evaluating non-amortized posteriors in chunks. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Posterior } from '../objective/posterior.ts';
+import { mapPosterior, type Posterior } from '../objective/posterior.ts';
 
 function rows<T extends tf.Tensor>(t: T, start: number, end: number): T {
   const begin = t.shape.map((_, k) => (k === 0 ? start : 0));
@@ -11,12 +11,5 @@ function rows<T extends tf.Tensor>(t: T, start: number, end: number): T {
 /** @returns the posteriors of points start … end − 1 */
 export function slicePosterior(q: Posterior, start: number, end: number): Posterior {
   if (start === 0 && end === q.mean.shape[0]) return q;
-  switch (q.family) {
-    case 'diag':
-      return { family: 'diag', mean: rows(q.mean, start, end), std: rows(q.std, start, end) };
-    case 'lowrank':
-      return { family: 'lowrank', mean: rows(q.mean, start, end), factor: rows(q.factor, start, end), diagStd: rows(q.diagStd, start, end) };
-    case 'full':
-      return { family: 'full', mean: rows(q.mean, start, end), chol: rows(q.chol, start, end) };
-  }
+  return mapPosterior(q, (t) => rows(t, start, end));
 }

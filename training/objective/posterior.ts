@@ -17,6 +17,18 @@ export type Posterior =
   /** T = L Lᵀ; @param chol L [B, H, H], only the lower triangle is read */
   | { family: 'full'; mean: tf.Tensor2D; chol: tf.Tensor3D };
 
+/** The same posteriors with `f` applied to each of their tensors (all have points on axis 0). */
+export function mapPosterior(q: Posterior, f: <T extends tf.Tensor>(t: T) => T): Posterior {
+  switch (q.family) {
+    case 'diag':
+      return { family: 'diag', mean: f(q.mean), std: f(q.std) };
+    case 'lowrank':
+      return { family: 'lowrank', mean: f(q.mean), factor: f(q.factor), diagStd: f(q.diagStd) };
+    case 'full':
+      return { family: 'full', mean: f(q.mean), chol: f(q.chol) };
+  }
+}
+
 /**
  * L with its strict upper triangle zeroed. @param chol [B, H, H]
  * A constant 0/1 mask: tf.linalg.bandPart runs as unstack/stack/select in tfjs-wasm, ~20× slower.
