@@ -4,21 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ElboAccumulator } from '../../src/elbo/elbo-accumulator.ts';
 import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
-import type { Posterior } from '../../training/objective/posterior.ts';
+import { slicePosterior } from '../../training/non-amortized/slice-posterior.ts';
 import { randomProblem, relativeError, toTensors } from '../helpers/random-problem.ts';
 import * as ref from '../helpers/reference-elbo.ts';
-
-function rows(q: Posterior, start: number, end: number): Posterior {
-  const take = <T extends tf.Tensor>(t: T) => tf.slice(t, start, end - start) as T;
-  switch (q.family) {
-    case 'diag':
-      return { family: 'diag', mean: take(q.mean), std: take(q.std) };
-    case 'lowrank':
-      return { family: 'lowrank', mean: take(q.mean), factor: take(q.factor), diagStd: take(q.diagStd) };
-    case 'full':
-      return { family: 'full', mean: take(q.mean), chol: take(q.chol) };
-  }
-}
 
 describe('ElboAccumulator', () => {
   it.each(['diag', 'lowrank', 'full'] as const)('over uneven batches equals the whole-data float64 ELBO (%s)', (family) => {
@@ -29,7 +17,7 @@ describe('ElboAccumulator', () => {
       const { x, w, q } = toTensors(p);
       const wn = normalizeColumns(w);
       for (const [start, end] of [[0, 10], [10, 11], [11, 23]] as const) {
-        const s = pointStatistics(tf.slice(x, start, end - start), wn, rows(q, start, end));
+        const s = pointStatistics(tf.slice(x, start, end - start), wn, slicePosterior(q, start, end));
         acc.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
       }
     });
