@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
+
+// One project per package: only the training tests load TensorFlow.js (on wasm, as users run it),
+// so the inference and service suites prove they run without it.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    projects: [
+      { test: { ...shared, name: 'training', include: ['test/training/**/*.test.ts'], setupFiles: ['test/helpers/tf-setup.ts'] } },
+      { test: { ...shared, name: 'packages', include: ['test/**/*.test.ts'], exclude: ['test/training/**'] } },
+    ],
   },
 });

@@ -5,15 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveRunConfig } from '../src/schema/run-config.ts';
 import { train } from '../training/train.ts';
 
 export async function measureBarsRun(seed: number): Promise<{ seconds: number; recovered: number; elbo: number }> {
   const out = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-bars-'));
   const started = performance.now();
-  const metrics = await train({
-    data: 'bars', latents: 10, out, posterior: 'full', rank: 5, amortized: false, batch: 512, lr: 1e-3,
-    backend: 'wasm', seed, resume: false, barsSize: 5, noise: 0.1, patch: 16, whiten: true, blocks: 2,
-  });
+  const config = resolveRunConfig({ data: 'bars', latents: 10, posterior: 'full', amortized: false, backend: 'wasm', seed });
+  const metrics = await train({ config, out, resume: false });
   const seconds = (performance.now() - started) / 1000;
   rmSync(out, { recursive: true, force: true });
   const last = metrics[metrics.length - 1]!;

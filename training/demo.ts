@@ -11,6 +11,7 @@ import { Random } from '@entropy-sc/core/random';
 import { useBackend } from './backend.ts';
 import { normalizeColumns, pointStatistics } from './objective/point-statistics.ts';
 import { tidyRead } from './tensor/tidy-read.ts';
+import { resolveRunConfig } from '@entropy-sc/core/schema/run-config';
 import { train } from './train.ts';
 
 export interface DemoOptions {
@@ -58,26 +59,8 @@ export async function demo(options: DemoOptions): Promise<void> {
   log(`bars 5×5, N=1000: ELBO of the ground-truth dictionary ${check.groundTruth.toFixed(3)} vs a random one ${check.random.toFixed(3)}`);
   await rm(options.out, { recursive: true, force: true });
   log(`training an amortized encoder on ${options.samples} whitened 16×16 patches of the shipped images (H=${options.latents}, ${options.epochs} epochs) into ${options.out}`);
-  const metrics = await train({
-    data: 'images:',
-    latents: options.latents,
-    out: options.out,
-    posterior: 'diag',
-    rank: 5,
-    amortized: true,
-    epochs: options.epochs,
-    batch: 512,
-    lr: 1e-3,
-    backend: options.backend,
-    seed: 1,
-    resume: false,
-    barsSize: 5,
-    samples: options.samples,
-    noise: 0.1,
-    patch: 16,
-    whiten: true,
-    blocks: 2,
-  });
+  const config = resolveRunConfig({ data: 'images:', latents: options.latents, epochs: options.epochs, backend: options.backend, samples: options.samples });
+  const metrics = await train({ config, out: options.out, resume: false });
   const first = metrics[0]!;
   const last = metrics[metrics.length - 1]!;
   log(`ELBO ${first.elbo.toFixed(3)} after epoch 1 → ${last.elbo.toFixed(3)} after epoch ${metrics.length}; look at ${options.out}/fields.png and ${options.out}/curves.png`);

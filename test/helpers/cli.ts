@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { main } from '../../cli/main.ts';
 
 export interface CliResult {
   code: number;

@@ -1,5 +1,4 @@
 /** Adam against a float64 re-implementation of PyTorch's rule, and exact continuation from its state. */
-import '../helpers/tf-setup.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Adam } from '../../training/optim/adam.ts';

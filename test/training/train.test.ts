@@ -2,7 +2,6 @@
  * Amortized training end to end on bars: the files of cli.md, a rising ELBO, an exact --resume, and
  * a non-finite objective that stops with a message and keeps the last good checkpoint.
  */
-import '../helpers/tf-setup.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,32 +12,26 @@ import { parseSchedule } from '../../training/anneal/schedule.ts';
 import type { Learner } from '../../training/run/learner.ts';
 import { trainLoop } from '../../training/run/train-loop.ts';
 import { train, type TrainOptions } from '../../training/train.ts';
+import { resolveRunConfig, type TrainFlags } from '../../src/schema/run-config.ts';
+import { dataDefaults } from '../../src/schema/data-spec.ts';
 import { tempDir } from '../helpers/cli.ts';
 
-const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => ({
+const flags = (overrides: Partial<TrainFlags> = {}): TrainFlags => ({
   data: 'bars',
   latents: 10,
-  out,
   posterior: 'diag',
-  rank: 2,
-  amortized: true,
   epochs: 4,
   batch: 250,
   lr: 3e-3,
-  anneal: 'none',
-  backend: 'wasm',
   seed: 3,
-  resume: false,
-  barsSize: 5,
   samples: 1000,
-  noise: 0.1,
-  patch: 16,
-  whiten: true,
   blocks: 1,
   hidden: 32,
   inner: 48,
   ...overrides,
 });
+
+const base = (out: string, overrides: Partial<TrainFlags> = {}, resume = false): TrainOptions => ({ config: resolveRunConfig(flags(overrides)), out, resume });
 
 const stable = (rows: Array<Record<string, unknown>>) =>
   rows.map(({ seconds: _s, samples_per_second: _r, eval_seconds: _e, ...rest }) => rest);
@@ -66,7 +59,7 @@ describe('amortized training on bars', () => {
     }
     expect((await readNpy(join(out, 'prior_scales.npy'))).shape).toEqual([10]);
     const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-    expect(card).toMatchObject({ d: 25, h: 10, family: posterior, seed: 3, data: 'bars' });
+    expect(card).toMatchObject({ d: 25, h: 10, family: posterior, seed: 3, data: { kind: 'bars' } });
     expect(card.sigma2).toBeCloseTo(metrics[3]!.sigma2, 10);
   });
 
@@ -76,7 +69,7 @@ describe('amortized training on bars', () => {
     const split = tempDir();
     await train(base(split, { epochs: 2 }));
     expect(readMetrics(split)).toHaveLength(2);
-    await train(base(split, { epochs: 4, resume: true }));
+    await train(base(split, { epochs: 4 }, true));
     expect(stable(readMetrics(split))).toEqual(stable(readMetrics(whole)));
     expect(readFileSync(join(split, 'dictionary.npy'))).toEqual(readFileSync(join(whole, 'dictionary.npy')));
   });
@@ -85,13 +78,13 @@ describe('amortized training on bars', () => {
     const out = tempDir();
     await train(base(out, { epochs: 1 }));
     await expect(train(base(out, { epochs: 1 }))).rejects.toThrow(/already holds a run.*--resume/);
-    await expect(train(base(out, { epochs: 2, resume: true, lr: 0.1 }))).rejects.toThrow(/different settings.*lr/);
+    await expect(train(base(out, { epochs: 2, lr: 0.1 }, true))).rejects.toThrow(/different settings.*lr/);
   });
 });
 
 describe('the training loop', () => {
   it('stops on a non-finite objective with a clear message and keeps the last good checkpoint', async () => {
-    const data = await loadDataSet('bars', { barsSize: 3, samples: 20, noise: 0.1, patch: 16, whiten: true, seed: 1 });
+    const data = await loadDataSet({ ...dataDefaults.bars, size: 3, samples: 20 }, 1);
     const dictionary = tf.variable(tf.randomNormal([9, 6], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>;
     let epochsRun = 0;
     const learner: Learner = {
@@ -106,7 +99,8 @@ describe('the training loop', () => {
       dispose: () => undefined,
     };
     const out = tempDir();
-    const options = { out, epochs: 3, schedule: parseSchedule('none'), seed: 1, resume: false, config: {}, log: () => undefined };
+    const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
+    const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
     await expect(trainLoop(data, learner, options)).rejects.toThrow(/non-finite.*epoch 2.*checkpoint of epoch 1.*intact/);
     const checkpoint = join(out, 'checkpoint.ckpt');
     expect(existsSync(checkpoint)).toBe(true);

@@ -6,7 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ElboAccumulator, type ElboReport } from '@entropy-sc/core/elbo/elbo-accumulator';
 import { ensure } from '@entropy-sc/core/errors';
+import { shapeText } from '@entropy-sc/core/ndarray';
 import { readNpy, readNpyHeader, readNpyRows } from '@entropy-sc/core/npy/read';
+import { checkDictionary, checkFinite, checkPositive, positionText } from '@entropy-sc/core/validate/arrays';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import type { Posterior } from '../objective/posterior.ts';
 
@@ -21,7 +23,6 @@ export interface ElboFiles {
   posterior: PosteriorFiles;
 }
 
-const shapeText = (shape: number[]) => `[${shape.join(', ')}]`;
 
 /** Row-wise files and the shape each must have, given N, H (and r for the factor). */
 function perPointFiles(p: PosteriorFiles): Array<{ path: string; role: string; positive?: boolean; rank: 2 | 3 }> {
@@ -51,15 +52,7 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
   const [n, d] = xHeader.shape as [number, number];
   ensure(n > 0, `${files.data}: no data points (shape ${shapeText(xHeader.shape)})`);
   const w = await readNpy(files.weights);
-  ensure(w.shape.length === 2, `${files.weights}: weights must be [D, H], got shape ${shapeText(w.shape)}`);
-  const [wd, h] = w.shape as [number, number];
-  ensure(wd === d, `weights ${files.weights} has D=${wd} rows but data ${files.data} has D=${d} columns`);
-  checkFinite(files.weights, w.data, w.shape);
-  for (let k = 0; k < h; k++) {
-    let norm = 0;
-    for (let i = 0; i < d; i++) norm += w.data[i * h + k]! ** 2;
-    ensure(norm > 0, `${files.weights}: column ${k} is all zeros and cannot be normalised`);
-  }
+  const [, h] = checkDictionary(w.data, w.shape, files.weights, { name: files.data, d });
 
   const pointFiles = perPointFiles(files.posterior);
   let rank = 0;
@@ -91,12 +84,12 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
       });
       const start = xChunk!.start;
       const rows = xChunk!.rows;
-      checkFinite(files.data, xChunk!.data, [n, d], start);
+      checkFinite(xChunk!.data, files.data, [n, d], start);
       pointChunks.forEach((chunk, i) => {
         const f = pointFiles[i]!;
         const shape = f.rank === 2 ? [n, h] : [n, h, files.posterior.family === 'full' ? h : rank];
-        checkFinite(f.path, chunk.data, shape, start);
-        if (f.positive) checkPositive(f.path, chunk.data, h, start);
+        checkFinite(chunk.data, f.path, shape, start);
+        if (f.positive) checkPositive(chunk.data, f.path, [n, h], 'standard deviations', start);
       });
       if (files.posterior.family === 'full') checkCholeskyDiagonal(files.posterior.chol, pointChunks[1]!.data, h, start);
       tf.tidy(() => {
@@ -130,31 +123,10 @@ function toFloat32(data: Float32Array | Float64Array): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
 }
 
-/** Index of element `flat` of a chunk starting at row `start`, as "[n, i, j]". */
-function position(flat: number, shape: number[], start: number): string {
-  const index: number[] = [];
-  let rest = flat;
-  for (let k = shape.length - 1; k >= 1; k--) {
-    index.unshift(rest % shape[k]!);
-    rest = Math.floor(rest / shape[k]!);
-  }
-  return `[${[rest + start, ...index].join(', ')}]`;
-}
-
-function checkFinite(path: string, data: Float32Array | Float64Array, shape: number[], start = 0): void {
-  const bad = data.findIndex((v) => !Number.isFinite(v));
-  ensure(bad < 0, () => `${path}: non-finite value ${data[bad]} at ${position(bad, shape, start)}`);
-}
-
-function checkPositive(path: string, data: Float32Array | Float64Array, h: number, start: number): void {
-  const bad = data.findIndex((v) => !(v > 0));
-  ensure(bad < 0, () => `${path}: standard deviations must be > 0, got ${data[bad]} at ${position(bad, [Infinity, h], start)}`);
-}
-
 function checkCholeskyDiagonal(path: string, data: Float32Array | Float64Array, h: number, start: number): void {
   for (let block = 0; block < data.length; block += h * h)
     for (let i = 0; i < h; i++) {
       const flat = block + i * (h + 1);
-      ensure(data[flat] !== 0, () => `${path}: Cholesky factor has a zero diagonal entry at ${position(flat, [Infinity, h, h], start)}, so T is singular`);
+      ensure(data[flat] !== 0, () => `${path}: Cholesky factor has a zero diagonal entry at ${positionText(flat, [Infinity, h, h], start)}, so T is singular`);
     }
 }

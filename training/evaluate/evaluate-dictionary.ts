@@ -13,11 +13,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadDataSet, type DataSetOptions } from '@entropy-sc/core/data/data-set';
+import { loadDataSet } from '@entropy-sc/core/data/data-set';
+import { specText, type DataSpec } from '@entropy-sc/core/schema/data-spec';
+import { checkDictionary } from '@entropy-sc/core/validate/arrays';
 import { ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
-import { ensure } from '@entropy-sc/core/errors';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
-import { shapeText } from '@entropy-sc/core/ndarray';
 import { readNpy } from '@entropy-sc/core/npy/read';
 import { writeNpy } from '@entropy-sc/core/npy/write';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
@@ -164,12 +164,10 @@ export interface EvaluateReport {
 export interface EvaluateFiles {
   /** dictionary W [D, H] (.npy) */
   weights: string;
-  /** data SPEC: a .npy file of rows, bars or images:… (as for train) */
-  data: string;
+  /** the data (as for train) */
+  data: DataSpec;
   family: 'diag' | 'full';
   seed: number;
-  /** options of generated data sets (bars, image patches) */
-  dataOptions: Omit<DataSetOptions, 'seed'>;
   /** folder for the fitted posteriors and the full report */
   out?: string;
   maxIterations?: number;
@@ -181,18 +179,9 @@ export interface EvaluateFiles {
  */
 export async function evaluateDictionaryFiles(files: EvaluateFiles): Promise<EvaluateReport> {
   const w = await readNpy(files.weights);
-  ensure(w.shape.length === 2, `${files.weights}: weights must be [D, H], got shape ${shapeText(w.shape)}`);
-  const [wd, h] = w.shape as [number, number];
-  ensure(wd > 0 && h > 0, `${files.weights}: weights must be [D, H] with D, H > 0, got shape ${shapeText(w.shape)}`);
-  const bad = w.data.findIndex((v) => !Number.isFinite(v));
-  ensure(bad < 0, () => `${files.weights}: non-finite value ${w.data[bad]} at [${Math.floor(bad / h)}, ${bad % h}]`);
-  for (let k = 0; k < h; k++) {
-    let norm = 0;
-    for (let i = 0; i < wd; i++) norm += w.data[i * h + k]! ** 2;
-    ensure(norm > 0, `${files.weights}: column ${k} is all zeros and cannot be normalised`);
-  }
-  const data = await loadDataSet(files.data, { ...files.dataOptions, seed: files.seed });
-  ensure(wd === data.d, `weights ${files.weights} has D=${wd} rows but data ${files.data} has D=${data.d} columns`);
+  checkDictionary(w.data, w.shape, files.weights);
+  const data = await loadDataSet(files.data, files.seed);
+  const [, h] = checkDictionary(w.data, w.shape, files.weights, { name: specText(files.data), d: data.d });
 
   const fit = evaluateDictionary({
     x: data.x,
@@ -217,7 +206,7 @@ export async function evaluateDictionaryFiles(files: EvaluateFiles): Promise<Eva
   if (files.out) {
     await mkdir(files.out, { recursive: true });
     for (const [name, array] of Object.entries(fittedArrays(fit))) await writeNpy(join(files.out, `${name}.npy`), array);
-    const full = { ...printed, lambda: report.lambda, n: report.n, d: report.d, h: report.h, family: files.family, weights: files.weights, data: files.data, iterations: fit.iterations };
+    const full = { ...printed, lambda: report.lambda, n: report.n, d: report.d, h: report.h, family: files.family, weights: files.weights, data: specText(files.data), iterations: fit.iterations };
     await writeFileAtomic(join(files.out, 'report.json'), JSON.stringify(full, null, 2) + '\n');
   }
   return printed;

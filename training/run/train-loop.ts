@@ -10,6 +10,10 @@ import type { DataSet } from '@entropy-sc/core/data/data-set';
 import { UserError } from '@entropy-sc/core/errors';
 import { createProgress } from '@entropy-sc/core/progress';
 import { Random, type RandomState } from '@entropy-sc/core/random';
+import { portableDataSpec } from '@entropy-sc/core/schema/data-spec';
+import { MODEL_CARD_FORMAT, parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
+import { configDifferences, runConfig, type RunConfig } from '@entropy-sc/core/schema/run-config';
+import { VERSION } from '@entropy-sc/core/version';
 import type { Schedule } from '../anneal/schedule.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { evaluateDataSet } from '../evaluate/evaluate-data-set.ts';
@@ -19,12 +23,10 @@ import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
 
 export interface TrainLoopOptions {
   out: string;
-  epochs: number;
   schedule: Schedule;
-  seed: number;
   resume: boolean;
-  /** everything that defines the run; a resumed run must match it */
-  config: Record<string, unknown>;
+  /** everything that defines the run; a resumed run must match it but for the number of epochs */
+  config: RunConfig;
   /** extra per-epoch metrics (e.g. bars recovery) from the normalised dictionary [D, H] */
   extraMetrics?: (dictionary: Float32Array) => Record<string, unknown>;
   /** where the closing line goes (stderr by default) */
@@ -35,7 +37,7 @@ interface LoopState {
   epoch: number;
   rng: RandomState;
   metrics: MetricsRow[];
-  config: Record<string, unknown>;
+  config: RunConfig;
   learner: Record<string, unknown>;
 }
 
@@ -44,16 +46,15 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
   await mkdir(options.out, { recursive: true });
   let epoch = 0;
   let metrics: MetricsRow[] = [];
-  let rng = new Random(options.seed ^ 0x5eed);
+  const { config } = options;
+  let rng = new Random(config.seed ^ 0x5eed);
   if (options.resume) {
     const saved = await loadCheckpoint<LoopState>(paths.checkpoint);
-    const changed = Object.keys({ ...saved.state.config, ...options.config }).filter(
-      (key) => key !== 'epochs' && JSON.stringify(saved.state.config[key]) !== JSON.stringify(options.config[key]),
-    );
-    if (changed.length > 0)
-      throw new UserError(
-        `--resume: ${paths.checkpoint} was written with different settings (${changed.map((k) => `${k}: ${JSON.stringify(saved.state.config[k])} there, ${JSON.stringify(options.config[k])} now`).join('; ')})`,
-      );
+    const savedConfig = runConfig.safeParse(saved.state.config);
+    if (!savedConfig.success)
+      throw new UserError(`--resume: ${paths.checkpoint} was written by an incompatible version of entropy-sc (its run settings do not match this version's); start a new run in another --out`);
+    const changed = configDifferences(savedConfig.data, config);
+    if (changed.length > 0) throw new UserError(`--resume: ${paths.checkpoint} was written with different settings (${changed.join('; ')})`);
     learner.loadState({ state: saved.state.learner, arrays: saved.arrays });
     rng = new Random(saved.state.rng);
     metrics = saved.state.metrics;
@@ -63,10 +64,10 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
   }
 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  for (; epoch < options.epochs; epoch++) {
+  for (; epoch < config.epochs; epoch++) {
     const { gamma, delta } = options.schedule(epoch);
     const units = learner.unitsPerEpoch(data.n);
-    const progress = createProgress(`epoch ${epoch + 1}/${options.epochs}`, units);
+    const progress = createProgress(`epoch ${epoch + 1}/${config.epochs}`, units);
     const started = performance.now();
     const last = learner.trainEpoch({
       x: data.x,
@@ -90,7 +91,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       d: data.d,
       w: learner.dictionary,
       posterior: (x, start, end) => learner.posterior(x, start, end),
-      seed: options.seed,
+      seed: config.seed,
     });
     const dictionary = tidyRead(() => tf.div(learner.dictionary, tf.norm(learner.dictionary, 'euclidean', 0, true)));
     const row: MetricsRow = {
@@ -111,7 +112,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
     };
     metrics.push(row);
     progress.finish(
-      `epoch ${epoch + 1}/${options.epochs}: ELBO ${row.elbo.toFixed(4)}  H[q] ${row.entropy_q.toFixed(3)}  H[p(z)] ${row.entropy_prior.toFixed(3)}  H[p(x|z)] ${row.entropy_likelihood.toFixed(3)}  Gini ${row.gini_mean.toFixed(3)}±${row.gini_sd.toFixed(3)}  ${Math.round(row.samples_per_second)} samples/s`,
+      `epoch ${epoch + 1}/${config.epochs}: ELBO ${row.elbo.toFixed(4)}  H[q] ${row.entropy_q.toFixed(3)}  H[p(z)] ${row.entropy_prior.toFixed(3)}  H[p(x|z)] ${row.entropy_likelihood.toFixed(3)}  Gini ${row.gini_mean.toFixed(3)}±${row.gini_sd.toFixed(3)}  ${Math.round(row.samples_per_second)} samples/s`,
     );
     await writeRunFiles(options.out, {
       metrics,
@@ -120,36 +121,39 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       d: data.d,
       h: report.h,
       tile: data.tile,
-      modelCard: modelCard(data, learner, options, row, report.sigma2),
+      modelCard: modelCard(data, learner, config, row, report.sigma2),
     });
     const saved = learner.saveState();
     await saveCheckpoint<LoopState>(paths.checkpoint, {
-      state: { epoch: epoch + 1, rng: rng.state(), metrics, config: options.config, learner: saved.state },
+      state: { epoch: epoch + 1, rng: rng.state(), metrics, config, learner: saved.state },
       arrays: saved.arrays,
     });
   }
-  if (epoch === options.epochs && metrics.length > 0) log(`wrote ${options.out}: metrics.jsonl, dictionary.npy, prior_scales.npy, model.json, fields.png, curves.png, checkpoint.ckpt`);
+  if (epoch === config.epochs && metrics.length > 0) log(`wrote ${options.out}: metrics.jsonl, dictionary.npy, prior_scales.npy, model.json, fields.png, curves.png, checkpoint.ckpt`);
   return metrics;
 }
 
-function modelCard(data: DataSet, learner: Learner, options: TrainLoopOptions, final: MetricsRow, sigma2: number): Record<string, unknown> {
-  return {
-    format: 'entropy-sc/model-card@1',
+function modelCard(data: DataSet, learner: Learner, config: RunConfig, final: MetricsRow, sigma2: number): ModelCard {
+  const card = {
+    format: MODEL_CARD_FORMAT,
+    name: `entropy-sc-${learner.family}-h${learner.dictionary.shape[1]}`,
     d: data.d,
     h: learner.dictionary.shape[1],
     family: learner.family,
-    rank: options.config['rank'] ?? null,
+    rank: config.rank,
+    amortized: config.amortized,
     sigma2,
-    preprocessing: data.preprocessing,
-    data: data.spec,
+    preprocessing: data.preprocessing as Record<string, unknown>,
+    data: portableDataSpec(data.spec),
     n: data.n,
     tile: data.tile,
-    seed: options.seed,
-    config: options.config,
+    seed: config.seed,
+    config: { ...config, data: portableDataSpec(config.data) },
     ...learner.describe(),
-    versions: { 'entropy-sc': '0.1.0', 'tfjs-core': tf.version_core, node: process.version, backend: tf.getBackend() },
+    versions: { 'entropy-sc': VERSION, 'tfjs-core': tf.version_core, node: process.version, backend: tf.getBackend() },
     metrics: final,
   };
+  return parseModelCard(card, 'model.json');
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 /** `entropy-sc elbo`: the entropy ELBO of given posteriors over a whole data file (cli.md). */
 import { Command, InvalidArgumentError } from 'commander';
-import { UserError } from '../../errors.ts';
+import { UserError } from '@entropy-sc/core/errors';
 
 interface ElboFlags {
   data: string;

@@ -3,9 +3,10 @@
  * learner, a checkpoint written by one learner continues in the other, a run is deterministic and
  * resumes exactly, and dispose() ends every worker thread.
  */
-import '../helpers/tf-setup.ts';
 import { describe, expect, it } from 'vitest';
 import { loadDataSet } from '../../src/data/data-set.ts';
+import { dataDefaults } from '../../src/schema/data-spec.ts';
+import { testConfig } from '../helpers/run-config.ts';
 import { Random } from '../../src/random.ts';
 import { AmortizedLearner, type AmortizedOptions } from '../../training/amortized/amortized-learner.ts';
 import { parseSchedule } from '../../training/anneal/schedule.ts';
@@ -23,17 +24,15 @@ const options: AmortizedOptions = {
   seed: 3,
 };
 
-const bars = () => loadDataSet('bars', { barsSize: 5, samples: 1000, noise: 0.1, patch: 16, whiten: false, seed: 3 });
+const bars = () => loadDataSet(dataDefaults.bars, 3);
 
 async function run(learner: Learner, epochs: number): Promise<MetricsRow[]> {
   try {
     return await trainLoop(await bars(), learner, {
       out: tempDir(),
-      epochs,
       schedule: parseSchedule('none'),
-      seed: 3,
       resume: false,
-      config: {},
+      config: testConfig({ epochs, seed: 3 }),
       log: () => undefined,
     });
   } finally {

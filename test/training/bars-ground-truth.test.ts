@@ -1,5 +1,4 @@
 /** Known values on bars (math.md): the ground-truth dictionary scores above a random one. */
-import '../helpers/tf-setup.ts';
 import { describe, expect, it } from 'vitest';
 import { generateBars } from '../../src/data/bars.ts';
 import { barsSanityCheck, elboWithMeans } from '../../training/demo.ts';

@@ -1,13 +1,13 @@
 /** `entropy-sc patches`: the natural-image data set of `train` as an .npy array (cli.md). */
 import { Command } from 'commander';
-import { ensure } from '../../errors.ts';
-import { DEFAULT_PATCH_SAMPLES } from '../../data/data-set.ts';
-import { nonNegativeInt, positiveInt } from '../parse.ts';
+import { ensure } from '@entropy-sc/core/errors';
+import { dataDefaults, parseDataSpec } from '@entropy-sc/core/schema/data-spec';
+import { positiveInt, seed } from '../parse.ts';
 
 interface PatchesFlags {
   data: string;
-  patch: number;
-  samples: number;
+  patch?: number;
+  samples?: number;
   out: string;
   seed: number;
   whiten: boolean;
@@ -19,18 +19,19 @@ export function registerPatches(program: Command): void {
     .command('patches')
     .description('write the natural-image patches that train uses with the same flags and seed')
     .requiredOption('--data <spec>', 'images:DIR (PNG/JPEG folder) or images:IMAGES.mat; a bare images: is the shipped set')
-    .option('--patch <P>', 'patch size (D = P²)', positiveInt, 16)
-    .option('--samples <N>', 'number of patches', positiveInt, DEFAULT_PATCH_SAMPLES)
+    .option('--patch <P>', `patch size (D = P², default ${dataDefaults.images.patch})`, positiveInt)
+    .option('--samples <N>', `number of patches (default ${dataDefaults.images.samples})`, positiveInt)
     .requiredOption('--out <X.npy>', 'output array [N, P²]')
-    .option('--seed <S>', 'random seed', nonNegativeInt, 1)
+    .option('--seed <S>', 'random seed', seed, 1)
     .option('--no-whiten', 'skip the Olshausen-Field whitening')
     .option('--float64', 'write float64 instead of float32', false)
     .action(async (flags: PatchesFlags) => {
       ensure(flags.data.startsWith('images:'), `--data must be images:DIR or images:FILE.mat, got '${flags.data}'`);
-      const { loadDataSet } = await import('../../data/data-set.ts');
-      const { writeNpy } = await import('../../npy/write.ts');
-      const set = await loadDataSet(flags.data, { ...flags, barsSize: 5, noise: 0.1 });
+      const { loadDataSet } = await import('@entropy-sc/core/data/data-set');
+      const { writeNpy } = await import('@entropy-sc/core/npy/write');
+      const spec = parseDataSpec(flags.data, { patch: flags.patch, samples: flags.samples, whiten: flags.whiten });
+      const set = await loadDataSet(spec, flags.seed);
       await writeNpy(flags.out, { data: set.x, shape: [set.n, set.d] }, { dtype: flags.float64 ? 'float64' : 'float32' });
-      process.stderr.write(`wrote ${flags.out}: ${set.n} patches of ${flags.patch}×${flags.patch}\n`);
+      process.stderr.write(`wrote ${flags.out}: ${set.n} patches of ${set.tile.width}×${set.tile.height}\n`);
     });
 }

@@ -4,7 +4,6 @@
  * the entropy ELBO and for mean ℓ_n at frozen Θ, which at Θ_opt share their stationary points (math.md,
  * identity 2).
  */
-import '../helpers/tf-setup.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { generateBars } from '../../src/data/bars.ts';

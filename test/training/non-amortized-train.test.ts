@@ -3,12 +3,13 @@
  * ground-truth dictionary's ELBO; EM-like minibatch learning raises the ELBO; a run interrupted and
  * resumed from its checkpoint ends with the metrics of an uninterrupted one (both learners).
  */
-import '../helpers/tf-setup.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadDataSet } from '../../src/data/data-set.ts';
+import { dataDefaults } from '../../src/schema/data-spec.ts';
+import { testConfig } from '../helpers/run-config.ts';
 import { barsRecovery } from '../../src/metrics/bars-recovery.ts';
 import { Random } from '../../src/random.ts';
 import { PRESETS } from '../../training/anneal/schedule.ts';
@@ -40,7 +41,7 @@ const BARS = ['--data', 'bars', '--bars-size', '4', '--latents', '8', '--no-amor
 
 describe('train --no-amortized (joint L-BFGS)', () => {
   it('recovers all bars with full covariances in one epoch of L-BFGS from k-lines', async () => {
-    const data = await loadDataSet('bars', { barsSize: 4, noise: 0.1, patch: 16, whiten: true, seed: 1 });
+    const data = await loadDataSet({ ...dataDefaults.bars, size: 4 }, 1);
     const { initialStd, spreadScale } = spreadDefaults(data.x);
     const learner = new JointLearner({
       family: 'full',
@@ -95,7 +96,7 @@ describe('train --no-amortized (joint L-BFGS)', () => {
 
 describe('EM-like learning', () => {
   async function run(out: string, epochs: number, resume: boolean): Promise<MetricsRow[]> {
-    const data = await loadDataSet('bars', { barsSize: 3, samples: 120, noise: 0.1, patch: 16, whiten: true, seed: 2 });
+    const data = await loadDataSet({ ...dataDefaults.bars, size: 3, samples: 120 }, 2);
     const learner = new EmLearner({
       family: 'diag',
       h: 6,
@@ -110,7 +111,8 @@ describe('EM-like learning', () => {
       ...spreadDefaults(data.x),
     });
     try {
-      return await trainLoop(data, learner, { out, epochs, schedule: PRESETS.none, seed: 2, resume, config: { test: 'em' }, log: () => {} });
+      const config = testConfig({ barsSize: 3, samples: 120, latents: 6, amortized: false, epochs, seed: 2 });
+      return await trainLoop(data, learner, { out, schedule: PRESETS.none, resume, config, log: () => {} });
     } finally {
       learner.dispose();
     }

@@ -4,7 +4,6 @@
  * posteriors; one clear line and a non-zero exit for each bad input. Data too large for one L-BFGS
  * problem is fitted in chunks, to the same ELBO.
  */
-import '../helpers/tf-setup.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -102,7 +101,7 @@ describe('entropy-sc evaluate', () => {
     ['weights that are not a matrix', ['--weights', 'flat.npy', '--data', 'x.npy'], /flat\.npy: weights must be \[D, H\], got shape \[16\]/],
     ['NaN in the weights', ['--weights', 'nan.npy', '--data', 'x.npy'], /nan\.npy: non-finite value NaN at \[0, 5\]/],
     ['a zero column', ['--weights', 'zero.npy', '--data', 'x.npy'], /zero\.npy: column 3 is all zeros/],
-    ['Inf in the data', ['--weights', 'truth.npy', '--data', 'x-inf.npy'], /x-inf\.npy: non-finite value Infinity at row 0, column 7/],
+    ['Inf in the data', ['--weights', 'truth.npy', '--data', 'x-inf.npy'], /x-inf\.npy: non-finite value Infinity at \[0, 7\]/],
     ['a file that is not .npy', ['--weights', 'garbage.npy', '--data', 'x.npy'], /garbage\.npy/],
   ])('fails with one line for %s', async (_name, args, message) => {
     const withPaths = args.map((a) => (a.endsWith('.npy') ? path(a) : a));

@@ -1,5 +1,4 @@
 /** Whole-data ELBO: float64 sums of per-point statistics over batches, against the float64 reference. */
-import '../helpers/tf-setup.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ElboAccumulator } from '../../src/elbo/elbo-accumulator.ts';

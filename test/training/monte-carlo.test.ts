@@ -1,5 +1,4 @@
 /** Identity 3 of math.md: E_q[log p(x|z) + log p(z) − log q(z)] estimated by sampling equals ℓ_n. */
-import '../helpers/tf-setup.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.ts';

@@ -3,7 +3,7 @@
  * under ./commands and loads its heavy dependencies (TensorFlow.js, onnxruntime) only when run.
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.ts';
+import { UserError } from '@entropy-sc/core/errors';
 import { commands } from './commands/index.ts';
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,9 +1,9 @@
 /** `entropy-sc evaluate`: the entropy ELBO of a given dictionary, with posteriors fitted for it (cli.md). */
 import { Command, Option } from 'commander';
-import { DEFAULT_BARS_SAMPLES, DEFAULT_PATCH_SAMPLES } from '../../data/data-set.ts';
-import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.ts';
+import { dataDefaults, parseDataSpec, type DataFlags } from '@entropy-sc/core/schema/data-spec';
+import { positiveInt, positiveNumber, seed } from '../parse.ts';
 
-interface EvaluateFlags {
+interface EvaluateFlags extends DataFlags {
   weights: string;
   data: string;
   posterior: 'diag' | 'full';
@@ -11,11 +11,6 @@ interface EvaluateFlags {
   iterations?: number;
   backend: string;
   seed: number;
-  barsSize: number;
-  samples?: number;
-  noise: number;
-  patch: number;
-  whiten: boolean;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -30,24 +25,24 @@ export function registerEvaluate(program: Command): void {
     .option('--out <dir>', 'write the fitted posteriors (mean.npy, and std.npy or chol.npy) and report.json there')
     .option('--iterations <k>', 'L-BFGS iteration limit per fit (default 1000 when all points fit in one problem, else 200 per chunk)', positiveInt)
     .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
-    .option('--seed <S>', 'seed of the generated data (bars, patches) and of the Gini samples', nonNegativeInt, 1)
-    .option('--bars-size <b>', 'bars: grid size (D = b²)', positiveInt, 5)
-    .option('--samples <N>', `bars: points to generate (${DEFAULT_BARS_SAMPLES}); images: patches to cut (${DEFAULT_PATCH_SAMPLES})`, positiveInt)
-    .option('--noise <std>', 'bars: noise standard deviation', positiveNumber, 0.1)
-    .option('--patch <P>', 'images: patch size (D = P²)', positiveInt, 16)
+    .option('--seed <S>', 'seed of the generated data (bars, patches) and of the Gini samples', seed, 1)
+    .option('--bars-size <b>', `bars: grid size (D = b², default ${dataDefaults.bars.size})`, positiveInt)
+    .option('--samples <N>', `bars: points to generate (${dataDefaults.bars.samples}); images: patches to cut (${dataDefaults.images.samples})`, positiveInt)
+    .option('--noise <std>', `bars: noise standard deviation (default ${dataDefaults.bars.noise})`, positiveNumber)
+    .option('--patch <P>', `images: patch size (D = P², default ${dataDefaults.images.patch})`, positiveInt)
     .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
     .action(async (flags: EvaluateFlags) => {
+      const data = parseDataSpec(flags.data, flags);
       const { useBackend } = await import('@entropy-sc/training/backend');
       const { evaluateDictionaryFiles } = await import('@entropy-sc/training/evaluate/evaluate-dictionary');
       await useBackend(flags.backend);
       const report = await evaluateDictionaryFiles({
         weights: flags.weights,
-        data: flags.data,
+        data,
         family: flags.posterior,
         seed: flags.seed,
         out: flags.out,
         maxIterations: flags.iterations,
-        dataOptions: { barsSize: flags.barsSize, samples: flags.samples, noise: flags.noise, patch: flags.patch, whiten: flags.whiten },
       });
       process.stdout.write(JSON.stringify(report) + '\n');
     });

@@ -4,7 +4,6 @@
  * checkpoint arrays compare the gradients themselves, and the variables compare the updates; three
  * steps also check that the threads hand each step over correctly.
  */
-import '../helpers/tf-setup.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.ts';
 import { AmortizedLearner, type AmortizedOptions } from '../../training/amortized/amortized-learner.ts';

@@ -2,7 +2,6 @@
  * The tfjs objective against the independent float64 reference (test/helpers/reference-elbo.ts), the
  * identities 1, 2, 4 and 5 of math.md, and M's known values.
  */
-import '../helpers/tf-setup.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { annealedObjective, batchEntropies } from '../../training/objective/entropy-elbo.ts';

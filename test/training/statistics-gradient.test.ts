@@ -1,5 +1,4 @@
 /** f(S) and the analytic ∂f/∂S of training/objective/statistics-gradient.ts against tfjs autodiff of the objective. */
-import '../helpers/tf-setup.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.ts';

@@ -1,0 +1,45 @@
+/**
+ * The model card (cli.md `train` and `export`): what a learned model is, how its data was made and
+ * how well it did. It travels with the model (`model.json`, the ONNX file's `metadata_props`), so it
+ * holds no path of the machine that trained it: data sources appear by their spec and names.
+ */
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import { dataSpec } from './data-spec.ts';
+import { posteriorFamily, runConfig } from './run-config.ts';
+
+export const MODEL_CARD_FORMAT = 'entropy-sc/model-card@1';
+
+export const modelCard = z.looseObject({
+  format: z.literal(MODEL_CARD_FORMAT),
+  /** a short name for serving (`/v1/model`, OIP model name, Triton folder) */
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  d: z.number().int().positive(),
+  h: z.number().int().positive(),
+  family: posteriorFamily,
+  rank: z.number().int().positive().nullable(),
+  amortized: z.boolean(),
+  /** σ² at its optimum for the final posteriors */
+  sigma2: z.number().positive(),
+  /** how rows were made from the source (patch layout, whitening), descriptive */
+  preprocessing: z.record(z.string(), z.unknown()),
+  /** the data the model learned from, as a portable spec; an encoder applies its preprocessing to new data */
+  data: dataSpec,
+  n: z.number().int().positive(),
+  /** how a row (or a generative field) is drawn as an image */
+  tile: z.strictObject({ width: z.number().int().positive(), height: z.number().int().positive() }),
+  seed: z.number().int().nonnegative(),
+  config: runConfig,
+  versions: z.record(z.string(), z.string()),
+  /** the last epoch's metrics row */
+  metrics: z.record(z.string(), z.unknown()),
+});
+
+export type ModelCard = z.infer<typeof modelCard>;
+
+/** Validates a card read from `origin` (a file name, for the one-line error). */
+export function parseModelCard(value: unknown, origin: string): ModelCard {
+  const parsed = modelCard.safeParse(value);
+  if (!parsed.success) throw new UserError(`${origin}: not an entropy-sc model card (${z.prettifyError(parsed.error).replace(/\n/g, '; ')})`);
+  return parsed.data;
+}
