@@ -13,6 +13,7 @@ import { normalizeColumns, pointStatistics } from './objective/point-statistics.
 import { tidyRead } from './tensor/tidy-read.ts';
 import { resolveRunConfig } from '@entropy-sc/core/schema/run-config';
 import { train } from './train.ts';
+import { accumulate } from './objective/accumulate.ts';
 
 export interface DemoOptions {
   out: string;
@@ -35,7 +36,7 @@ export function elboWithMeans(x: Float32Array, n: number, d: number, w: Float32A
       mean: tf.tensor2d(mean, [n, h]),
       std: tf.fill([n, h], 0.05),
     });
-    accumulator.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
+    accumulate(accumulator, s);
   });
   return accumulator.report();
 }

@@ -5,7 +5,7 @@
  * number.
  */
 
-const LOG_2PI_E = Math.log(2 * Math.PI * Math.E);
+import { annealedElbo, entropiesOfSums } from './entropies.ts';
 
 /** The JSON report of `entropy-sc elbo` (cli.md). */
 export interface ElboReport {
@@ -58,18 +58,14 @@ export class ElboAccumulator {
   report(gamma = 1, delta = 1): ElboReport {
     const { n, d, h } = this;
     if (n === 0) throw new Error('ElboAccumulator.report: no points were added');
-    const lambda = Array.from(this.sumScaledM, (s) => s / n);
-    const sigma2 = this.sumSquaredError / (n * d);
-    const entropyQ = 0.5 * (h * LOG_2PI_E + this.sumLogDet / n);
-    const entropyPrior = lambda.reduce((sum, l) => sum + Math.log(2 * Math.E * l), 0);
-    const entropyLikelihood = (d / 2) * Math.log(2 * Math.PI * Math.E * sigma2);
+    const e = entropiesOfSums({ scaledM: this.sumScaledM, squaredError: this.sumSquaredError, logDet: this.sumLogDet }, n, d);
     return {
-      elbo: entropyQ - gamma * entropyPrior - delta * entropyLikelihood,
-      entropy_q: entropyQ,
-      entropy_prior: entropyPrior,
-      entropy_likelihood: entropyLikelihood,
-      lambda,
-      sigma2,
+      elbo: annealedElbo(e, gamma, delta),
+      entropy_q: e.entropyQ,
+      entropy_prior: e.entropyPrior,
+      entropy_likelihood: e.entropyLikelihood,
+      lambda: Array.from(e.lambda),
+      sigma2: e.sigma2,
       n,
       d,
       h,

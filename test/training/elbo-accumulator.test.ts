@@ -6,6 +6,7 @@ import { normalizeColumns, pointStatistics } from '../../training/objective/poin
 import { slicePosterior } from '../../training/non-amortized/slice-posterior.ts';
 import { randomProblem, relativeError, toTensors } from '../helpers/random-problem.ts';
 import * as ref from '../helpers/reference-elbo.ts';
+import { accumulate } from '../../training/objective/accumulate.ts';
 
 describe('ElboAccumulator', () => {
   it.each(['diag', 'lowrank', 'full'] as const)('over uneven batches equals the whole-data float64 ELBO (%s)', (family) => {
@@ -17,7 +18,7 @@ describe('ElboAccumulator', () => {
       const wn = normalizeColumns(w);
       for (const [start, end] of [[0, 10], [10, 11], [11, 23]] as const) {
         const s = pointStatistics(tf.slice(x, start, end - start), wn, slicePosterior(q, start, end));
-        acc.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
+        accumulate(acc, s);
       }
     });
     const got = acc.report(2, 0.5);

@@ -11,6 +11,7 @@ import { readNpy, readNpyHeader, readNpyRows } from '@entropy-sc/core/npy/read';
 import { checkDictionary, checkFinite, checkPositive, positionText } from '@entropy-sc/core/validate/arrays';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import type { Posterior } from '../objective/posterior.ts';
+import { accumulate } from '../objective/accumulate.ts';
 
 export type PosteriorFiles =
   | { family: 'diag'; mean: string; std: string }
@@ -96,7 +97,7 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
         const x = tf.tensor2d(toFloat32(xChunk!.data), [rows, d]);
         const q = toPosterior(files.posterior.family, pointChunks.map((c) => toFloat32(c.data)), rows, h, rank);
         const s = pointStatistics(x, wn, q);
-        accumulator.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
+        accumulate(accumulator, s);
       });
     }
   } finally {

@@ -10,6 +10,7 @@ import { Random } from '@entropy-sc/core/random';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { mapPosterior, type Posterior } from '../objective/posterior.ts';
 import { samplePosterior } from '../objective/sample-posterior.ts';
+import { accumulate } from '../objective/accumulate.ts';
 
 export interface DataSetReport extends ElboReport {
   gini_mean: number;
@@ -46,7 +47,7 @@ export function evaluateDataSet(input: EvaluationInput): DataSetReport {
       const xb = tf.tensor2d(x.subarray(start * d, end * d), [end - start, d]);
       const q = input.posterior(xb, start, end);
       const s = pointStatistics(xb, wn, q);
-      accumulator.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
+      accumulate(accumulator, s);
       const rows = [];
       for (let i = start; i < end; i++) if (subset.has(i)) rows.push(i - start);
       if (rows.length === 0) return;

@@ -28,6 +28,7 @@ import { ridgeCodes } from '../non-amortized/initial-means.ts';
 import { PointStore } from '../non-amortized/point-store.ts';
 import { parameterTensors, pointSizes, PosteriorVariables, toPosterior, type PointLayout } from '../non-amortized/posterior-variables.ts';
 import { evaluateDataSet, type DataSetReport } from './evaluate-data-set.ts';
+import { accumulate } from '../objective/accumulate.ts';
 
 export interface DictionaryInput {
   /** data [N, D] row-major */
@@ -72,7 +73,7 @@ function optimalTheta(x: Float32Array, n: number, d: number, wn: tf.Tensor2D, st
     const end = Math.min(n, start + chunk);
     tf.tidy(() => {
       const s = pointStatistics(tf.tensor2d(x.subarray(start * d, end * d), [end - start, d]), wn, storedPosterior(store, start, end));
-      accumulator.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
+      accumulate(accumulator, s);
     });
   }
   const report = accumulator.report();

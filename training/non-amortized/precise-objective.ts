@@ -14,6 +14,7 @@ import { ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
 import { annealedObjective, batchEntropies } from '../objective/entropy-elbo.ts';
 import type { PointStatistics } from '../objective/point-statistics.ts';
 import { pointElbo, type FrozenParameters } from '../objective/standard-elbo.ts';
+import { accumulate } from '../objective/accumulate.ts';
 
 /** What the E-step maximises (see e-step.ts). */
 export type PointsObjective = { kind: 'entropy'; gamma: number; delta: number } | { kind: 'frozen'; theta: FrozenParameters };
@@ -33,7 +34,7 @@ export function objectiveOf(stats: PointStatistics, d: number, objective: Points
   if (objective.kind === 'entropy') {
     const { gamma, delta } = objective;
     const accumulator = new ElboAccumulator(d, stats.scaledM.shape[1]);
-    accumulator.add(stats.scaledM.dataSync(), stats.squaredError.dataSync(), stats.logDet.dataSync());
+    accumulate(accumulator, stats);
     return { tensor: annealedObjective(batchEntropies(stats, d), gamma, delta), exact: accumulator.report(gamma, delta).elbo };
   }
   const perPoint = pointElbo(stats, objective.theta, d);

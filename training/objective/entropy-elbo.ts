@@ -4,9 +4,9 @@
  * point statistics over all batches in float64 (`src/elbo/elbo-accumulator.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { LOG_2PI_E } from '@entropy-sc/core/elbo/entropies';
 import type { PointStatistics } from './point-statistics.ts';
 
-const LOG_2PI_E = Math.log(2 * Math.PI * Math.E);
 
 export interface BatchEntropies {
   /** (1/B) Σ_n H[q_n] */

@@ -3,9 +3,9 @@
  * Appendix B.3): used for held-out data, per-point scores, E-steps and the amortization gap.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { LOG_2PI_E } from '@entropy-sc/core/elbo/entropies';
 import type { PointStatistics } from './point-statistics.ts';
 
-const LOG_2PI_E = Math.log(2 * Math.PI * Math.E);
 
 export interface FrozenParameters {
   /** prior scales λ [H] */

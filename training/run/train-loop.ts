@@ -17,6 +17,7 @@ import { VERSION } from '@entropy-sc/core/version';
 import type { Schedule } from '../anneal/schedule.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { evaluateDataSet } from '../evaluate/evaluate-data-set.ts';
+import { normalizeColumns } from '../objective/point-statistics.ts';
 import { tidyRead } from '../tensor/tidy-read.ts';
 import type { Learner } from './learner.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
@@ -93,7 +94,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       posterior: (x, start, end) => learner.posterior(x, start, end),
       seed: config.seed,
     });
-    const dictionary = tidyRead(() => tf.div(learner.dictionary, tf.norm(learner.dictionary, 'euclidean', 0, true)));
+    const dictionary = tidyRead(() => normalizeColumns(learner.dictionary));
     const row: MetricsRow = {
       epoch,
       elbo: report.elbo,

@@ -1,0 +1,8 @@
+/** The one bridge from a batch's point statistics (tfjs) to the float64 whole-data accumulator (core). */
+import type { ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
+import type { PointStatistics } from './point-statistics.ts';
+
+/** Reads a batch's statistics from the backend and adds them to `accumulator`. */
+export function accumulate(accumulator: ElboAccumulator, s: PointStatistics): void {
+  accumulator.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
+}
