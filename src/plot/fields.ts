@@ -4,7 +4,7 @@
  * largest |value| positive, black negative), tiles on a roughly square grid with 1-px borders.
  */
 import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { type Raster, type Rgb, WHITE, createRaster, encodePng, fillRect } from './raster.ts';
+import { type Raster, type Rgb, WHITE, createRaster, encodePng, fillRect } from './rgb-image.ts';
 
 export interface FieldsLayout {
   /** rows of W (pixels per field), patchWidth * patchHeight */

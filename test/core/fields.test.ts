@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fieldsGrid, fieldsPng, renderFields, writeFieldsPng } from '../../src/plot/fields.ts';
-import { getPixel } from '../../src/plot/raster.ts';
+import { getPixel } from '../../src/plot/rgb-image.ts';
 import { decodePng } from './png.ts';
 
 /** W [D, H] from its columns (each a field, row-major over the patch). */

@@ -2,8 +2,9 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import { writeNpy } from '@entropy-sc/core/npy/write';
-import { writeTrainingCurves } from '@entropy-sc/core/plot/curves';
 import { writeFieldsPng } from '@entropy-sc/core/plot/fields';
+import { chartPng } from '@entropy-sc/plot/render';
+import { trainingCurvesSpec } from '@entropy-sc/plot/training-curves';
 
 export interface MetricsRow {
   epoch: number;
@@ -56,5 +57,5 @@ export async function writeRunFiles(dir: string, s: RunSnapshot): Promise<void> 
   await writeFileAtomic(paths.modelCard, JSON.stringify(s.modelCard, null, 2) + '\n');
   const order = Array.from(s.lambda.keys()).sort((a, b) => s.lambda[b]! - s.lambda[a]!);
   await writeFieldsPng(paths.fields, s.dictionary, { d: s.d, h: s.h, patchWidth: s.tile.width, patchHeight: s.tile.height, order });
-  await writeTrainingCurves(paths.curves, s.metrics);
+  await writeFileAtomic(paths.curves, await chartPng(trainingCurvesSpec(s.metrics)));
 }
