@@ -1,14 +1,17 @@
 /**
  * TensorFlow.js backends: one table from the user-facing names (`--backend`) to loaders, one
  * resolver. wasm is the default (about 30× the cpu backend on matMul, single-threaded in Node);
- * webgpu runs on the `webgpu` package (Dawn) where an adapter exists; tensorflow needs the user to
- * have installed @tensorflow/tfjs-node(-gpu), which cannot be a dependency (its install downloads
- * libtensorflow from outside the npm registry).
+ * webgpu runs on the `webgpu` package (Dawn), on the adapter that ENTROPY_SC_GPU_ADAPTER picks
+ * (training/gpu/); tensorflow needs the user to have installed @tensorflow/tfjs-node(-gpu), which
+ * cannot be a dependency (its install downloads libtensorflow from outside the npm registry).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers the gradient of every kernel (tfjs-core alone has none in Node).
 import '@tensorflow/tfjs';
 import { UserError } from '@entropy-sc/core/errors';
+import { adapterChoice, GPU_ADAPTER_ENV } from './gpu/adapter-setting.ts';
+import { adapterLine, chooseAdapter } from './gpu/find-adapter.ts';
+import { installAdapter, installedAdapter } from './gpu/install-adapter.ts';
 
 export const BACKENDS = ['wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -21,15 +24,11 @@ const loaders: Readonly<Record<BackendName, () => Promise<void>>> = Object.freez
     await import('@tensorflow/tfjs-backend-cpu');
   },
   webgpu: async () => {
-    // tfjs-backend-webgpu registers itself only if navigator.gpu exists when it is first imported.
-    const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
-    if (!g.navigator?.gpu) {
-      const webgpu = await import('webgpu');
-      Object.assign(globalThis, webgpu.globals);
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true });
+    if (!installedAdapter()) {
+      const found = await chooseAdapter(adapterChoice());
+      installAdapter(found);
+      process.stderr.write(`webgpu: ${adapterLine(found.info)} (${GPU_ADAPTER_ENV}=hardware|software|auto chooses)\n`);
     }
-    // Asking first keeps the backend's own noisy failure off the terminal.
-    if (!(await g.navigator!.gpu!.requestAdapter())) throw new UserError('backend webgpu is not available: no WebGPU adapter was found on this machine');
     await import('@tensorflow/tfjs-backend-webgpu');
   },
   tensorflow: async () => {
@@ -60,7 +59,8 @@ export async function useBackend(name: string): Promise<BackendName> {
   await loaders[backend]();
   const ok = await tf.setBackend(backend).catch(() => false);
   if (!ok) {
-    const why = backend === 'webgpu' ? 'no WebGPU adapter was found on this machine' : 'it failed to initialise';
+    const adapter = installedAdapter();
+    const why = backend === 'webgpu' && adapter ? `no device could be opened on the ${adapterLine(adapter.info)}` : 'it failed to initialise';
     throw new UserError(`backend ${backend} is not available: ${why}`);
   }
   await tf.ready();
