@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DataSet } from '@entropy-sc/core/data/data-set';
 import { UserError } from '@entropy-sc/core/errors';
 import { createProgress } from '@entropy-sc/core/progress';
-import { Random, type RandomState } from '@entropy-sc/core/random';
+import { Random } from '@entropy-sc/core/random';
 import { portableDataSpec } from '@entropy-sc/core/schema/data-spec';
 import { MODEL_CARD_FORMAT, parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
-import { configDifferences, runConfig, type RunConfig } from '@entropy-sc/core/schema/run-config';
+import { configDifferences, type RunConfig } from '@entropy-sc/core/schema/run-config';
 import { VERSION } from '@entropy-sc/core/version';
 import type { Schedule } from '../anneal/schedule.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
@@ -20,6 +20,7 @@ import { evaluateDataSet } from '../evaluate/evaluate-data-set.ts';
 import { normalizeColumns } from '../objective/point-statistics.ts';
 import { tidyRead } from '../tensor/tidy-read.ts';
 import type { Learner } from './learner.ts';
+import { parseLoopState, type LoopState } from './loop-state.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
 
 export interface TrainLoopOptions {
@@ -34,14 +35,6 @@ export interface TrainLoopOptions {
   log?: (line: string) => void;
 }
 
-interface LoopState {
-  epoch: number;
-  rng: RandomState;
-  metrics: MetricsRow[];
-  config: RunConfig;
-  learner: Record<string, unknown>;
-}
-
 export async function trainLoop(data: DataSet, learner: Learner, options: TrainLoopOptions): Promise<MetricsRow[]> {
   const paths = runPaths(options.out);
   await mkdir(options.out, { recursive: true });
@@ -50,16 +43,14 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
   const { config } = options;
   let rng = new Random(config.seed ^ 0x5eed);
   if (options.resume) {
-    const saved = await loadCheckpoint<LoopState>(paths.checkpoint);
-    const savedConfig = runConfig.safeParse(saved.state.config);
-    if (!savedConfig.success)
-      throw new UserError(`--resume: ${paths.checkpoint} was written by an incompatible version of entropy-sc (its run settings do not match this version's); start a new run in another --out`);
-    const changed = configDifferences(savedConfig.data, config);
+    const saved = await loadCheckpoint<unknown>(paths.checkpoint);
+    const state = parseLoopState(saved.state, paths.checkpoint);
+    const changed = configDifferences(state.config, config);
     if (changed.length > 0) throw new UserError(`--resume: ${paths.checkpoint} was written with different settings (${changed.join('; ')})`);
-    learner.loadState({ state: saved.state.learner, arrays: saved.arrays });
-    rng = new Random(saved.state.rng);
-    metrics = saved.state.metrics;
-    epoch = saved.state.epoch;
+    learner.loadState({ state: state.learner, arrays: saved.arrays });
+    rng = new Random(state.rng);
+    metrics = state.metrics;
+    epoch = state.epoch;
   } else if (await exists(paths.checkpoint)) {
     throw new UserError(`${options.out} already holds a run (${paths.checkpoint}); pass --resume to continue it, or choose another --out`);
   }
