@@ -1,6 +1,7 @@
 /** The commands of `entropy-sc`, in the order `--help` lists them. */
 import type { Command } from 'commander';
 import { registerDemo } from './demo.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerElbo } from './elbo.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerPatches } from './patches.ts';
@@ -8,4 +9,4 @@ import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerEvaluate, registerPatches, registerDemo];
+export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerEvaluate, registerPatches, registerDemo, registerDoctor];
