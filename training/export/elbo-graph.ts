@@ -1,0 +1,75 @@
+/**
+ * ℓ_n, the standard ELBO of each point at frozen Θ = (λ, W̃, σ²) (math.md Eq. 4, Appendix B.3), as
+ * ONNX nodes. Θ is read from the named initializers, so the graph stays consistent with them:
+ * ℓ_n = −(D/2) log(2πσ²) − [tr(W̃ᵀW̃T_n) + ‖W̃ν_n − x_n‖²]/(2σ²)
+ *       − Σ_h [log(2λ_h) + s_nh M(ν_nh/s_nh)/λ_h] + ½ (H log(2πe) + log det T_n)
+ */
+import type { GraphBuilder } from './graph-builder.ts';
+
+export interface ElboInputs {
+  /** rows [B, D] */
+  x: string;
+  /** ν [B, H] */
+  mean: string;
+  /** T_n,hh [B, H] */
+  variance: string;
+  /** τ² or d² [B, H] */
+  squaredStd: string;
+  /** τ or d [B, H] */
+  std: string;
+  /** low-rank V [B, H, r], null for the diagonal family */
+  factor: string | null;
+  /** W̃ν [B, D] */
+  reconstruction: string;
+  /** W̃ [D, H] */
+  dictionary: string;
+  /** λ [H] */
+  priorScales: string;
+  /** σ² [] */
+  noiseVariance: string;
+  d: number;
+  h: number;
+  rank: number;
+}
+
+const LOG_2PI_E = Math.log(2 * Math.PI * Math.E);
+
+/** Adds the nodes of ℓ_n [B], named `output`. */
+export function standardElboNodes(g: GraphBuilder, v: ElboInputs, output: string): void {
+  const sum = (t: string, axes: number[]) => g.op('ReduceSum', [t, g.int64(`axes_${axes.join('_')}_${t}`, axes)], { keepdims: { int: 0 } });
+
+  const squaredError = g.op('ReduceSumSquare', [g.op('Sub', [v.reconstruction, v.x])], { axes: { ints: [1] }, keepdims: { int: 0 } });
+  // tr(W̃ᵀW̃T_n) and log det T_n (math.md, the families' table; W̃ has unit columns)
+  let trace: string;
+  let logDet = sum(g.op('Log', [v.squaredStd]), [1]);
+  if (!v.factor) trace = sum(v.variance, [1]);
+  else {
+    // ‖W̃V‖_F² = Σ_k v_kᵀ (W̃ᵀW̃) v_k: one [B·r, H] × [H, H] product instead of [B·r, H] × [H, D]
+    const gram = g.op('MatMul', [g.op('Transpose', [v.dictionary]), v.dictionary]);
+    const factorT = g.op('Transpose', [v.factor], { perm: { ints: [0, 2, 1] } }); // [B, r, H]
+    const quadratic = sum(g.op('Mul', [factorT, g.op('MatMul', [factorT, gram])]), [1, 2]);
+    trace = g.op('Add', [quadratic, sum(v.squaredStd, [1])]);
+    // matrix determinant lemma: log det(VVᵀ + D) = log det D + log det(I_r + Vᵀ D⁻¹ V), D = diag(d²)
+    const scaled = g.op('Div', [v.factor, g.op('Unsqueeze', [v.std, g.int64('axis_2_std', [2])])]);
+    const eye = Float32Array.from({ length: v.rank * v.rank }, (_, k) => (Math.floor(k / v.rank) === k % v.rank ? 1 : 0));
+    const capacitance = g.op('Add', [g.float('identity_r', eye, [v.rank, v.rank]), g.op('MatMul', [g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } }), scaled])]);
+    logDet = g.op('Add', [logDet, g.op('Log', [g.op('Det', [capacitance])])]);
+  }
+
+  const twoSigma2 = g.op('Mul', [g.scalar(2), v.noiseVariance]);
+  const likelihood = g.op('Sub', [
+    g.op('Mul', [g.scalar(-v.d / 2), g.op('Log', [g.op('Mul', [g.scalar(2 * Math.PI), v.noiseVariance])])]),
+    g.op('Div', [g.op('Add', [trace, squaredError]), twoSigma2]),
+  ]);
+  const s = g.op('Sqrt', [v.variance]);
+  const scaledM = g.op('Mul', [s, mFunction(g, g.op('Div', [v.mean, s]))]);
+  const prior = g.op('Neg', [g.op('Add', [sum(g.op('Log', [g.op('Mul', [g.scalar(2), v.priorScales])]), [0]), sum(g.op('Div', [scaledM, v.priorScales]), [1])])]);
+  const entropy = g.op('Mul', [g.scalar(0.5), g.op('Add', [g.scalar(v.h * LOG_2PI_E), logDet])]);
+  g.op('Add', [g.op('Add', [likelihood, prior]), entropy], {}, output);
+}
+
+/** M(a) = √(2/π)·exp(−a²/2) + a·erf(a/√2) (Eq. 11), elementwise. */
+function mFunction(g: GraphBuilder, a: string): string {
+  const gaussian = g.op('Mul', [g.scalar(Math.sqrt(2 / Math.PI)), g.op('Exp', [g.op('Mul', [g.scalar(-0.5), g.op('Mul', [a, a])])])]);
+  return g.op('Add', [gaussian, g.op('Mul', [a, g.op('Erf', [g.op('Mul', [a, g.scalar(Math.SQRT1_2)])])])]);
+}

@@ -1,0 +1,102 @@
+/**
+ * The ONNX graph of an amortized encoder and every output of cli.md's `export`: the encoder of
+ * math.md (Appendix D.3) as Gemm/Relu/Add/Softplus, the posterior's moments, W̃·ν and ℓ_n.
+ */
+import { INITIALIZER_NAMES, INPUT_NAME, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import type { AmortizedFamily } from '../encoder/encoder.ts';
+import { MIN_STD } from '../encoder/encoder.ts';
+import { standardElboNodes } from './elbo-graph.ts';
+import type { GraphBuilder } from './graph-builder.ts';
+
+/** A dense layer y = x·W + b. */
+export interface DenseWeights {
+  /** W [inputs, outputs] row-major */
+  weight: Float32Array;
+  /** b [outputs] */
+  bias: Float32Array;
+  inputs: number;
+  outputs: number;
+}
+
+export interface EncoderWeights {
+  family: AmortizedFamily;
+  d: number;
+  h: number;
+  /** r (low-rank only) */
+  rank: number;
+  input: DenseWeights;
+  blocks: Array<{ expand: DenseWeights; project: DenseWeights }>;
+  meanHead: DenseWeights;
+  stdHead: DenseWeights;
+  /** low-rank only: [hidden → H·r] */
+  factorHead: DenseWeights | null;
+}
+
+/** Θ = (λ, W̃, σ²), frozen at the learned values. */
+export interface FrozenTheta {
+  /** W̃ [D, H] row-major, unit columns */
+  dictionary: Float32Array;
+  /** λ [H] */
+  priorScales: Float32Array;
+  /** σ² */
+  noiseVariance: number;
+}
+
+export interface EncoderGraphOptions {
+  /** add `covariance` [batch, H, H] */
+  fullCovariance: boolean;
+}
+
+/** Adds the encoder and its outputs to `g`. @returns the output names, in cli.md's order */
+export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: FrozenTheta, options: EncoderGraphOptions): OutputName[] {
+  const { d, h, rank } = w;
+  const x = g.input(INPUT_NAME, [d]);
+  const dictionary = g.float(INITIALIZER_NAMES.dictionary, theta.dictionary, [d, h]);
+  const priorScales = g.float(INITIALIZER_NAMES.priorScales, theta.priorScales, [h]);
+  const noiseVariance = g.float(INITIALIZER_NAMES.noiseVariance, [theta.noiseVariance], []);
+
+  const dense = (layer: DenseWeights, input: string, name: string, output?: string) =>
+    g.op('Gemm', [input, g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]), g.float(`${name}.bias`, layer.bias, [layer.outputs])], {}, output);
+
+  let hidden = dense(w.input, x, 'encoder.input');
+  w.blocks.forEach((block, k) => {
+    const inner = g.op('Relu', [dense(block.expand, g.op('Relu', [hidden]), `encoder.block${k}.expand`)]);
+    hidden = g.op('Add', [hidden, dense(block.project, inner, `encoder.block${k}.project`)]);
+  });
+  const mean = dense(w.meanHead, hidden, 'encoder.mean', 'mean');
+  const std = g.op('Add', [g.op('Softplus', [dense(w.stdHead, hidden, 'encoder.std')]), g.scalar(MIN_STD)]);
+  const squaredStd = g.op('Mul', [std, std], {}, w.family === 'lowrank' ? 'cov_diag' : 'variance');
+
+  // T_n,hh (math.md, the families' table)
+  let variance = squaredStd;
+  let factor: string | null = null;
+  if (w.factorHead) {
+    factor = g.op('Reshape', [dense(w.factorHead, hidden, 'encoder.factor'), g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
+    variance = g.op('Add', [g.op('ReduceSumSquare', [factor], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd], {}, 'variance');
+  }
+  const reconstruction = g.op('Gemm', [mean, dictionary], { transB: { int: 1 } }, 'reconstruction');
+  standardElboNodes(g, { x, mean, variance, squaredStd, std, factor, reconstruction, dictionary, priorScales, noiseVariance, d, h, rank }, 'elbo');
+
+  const outputs: Array<[OutputName, number[]]> = [
+    ['mean', [h]],
+    ['variance', [h]],
+    ['elbo', []],
+    ['reconstruction', [d]],
+  ];
+  if (factor) outputs.push(['cov_factor', [h, rank]], ['cov_diag', [h]]);
+  if (options.fullCovariance) {
+    // T_n = V Vᵀ + diag(d²) (low-rank) or diag(τ²), as dense [H, H] matrices
+    const diagonal = g.op('Mul', [g.op('Unsqueeze', [squaredStd, g.int64('axis_2', [2])]), g.float('identity_h', identity(h), [h, h])]);
+    if (factor) g.op('Add', [g.op('MatMul', [factor, g.op('Transpose', [factor], { perm: { ints: [0, 2, 1] } })]), diagonal], {}, 'covariance');
+    else g.op('Identity', [diagonal], {}, 'covariance');
+    outputs.push(['covariance', [h, h]]);
+  }
+  for (const [name, dims] of outputs) g.output(name, dims);
+  return outputs.map(([name]) => name);
+}
+
+function identity(n: number): Float32Array {
+  const eye = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  return eye;
+}

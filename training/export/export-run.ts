@@ -1,0 +1,124 @@
+/**
+ * `entropy-sc export`: a training run directory → an ONNX encoder file (with its model card in the
+ * file's `metadata_props` and next to it). The encoder is rebuilt in TensorFlow.js from the run's
+ * checkpoint, so the exported weights are exactly those the run evaluated.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '@entropy-sc/core/errors';
+import { readNpy } from '@entropy-sc/core/npy/read';
+import { shapeText } from '@entropy-sc/core/ndarray';
+import { parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
+import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
+import { useBackend } from '../backend.ts';
+import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
+import { defaultEncoderConfig, Encoder, type EncoderConfig } from '../encoder/encoder.ts';
+import { runPaths } from '../run/run-files.ts';
+import { encoderWeights } from './encoder-weights.ts';
+import { encoderModelBytes } from './onnx-model.ts';
+
+export interface ExportOptions {
+  /** the training run directory */
+  run: string;
+  /** the .onnx file to write */
+  out: string;
+  /** add the `covariance` output [batch, H, H] */
+  fullCovariance: boolean;
+}
+
+export interface ExportResult {
+  /** the .onnx file written */
+  path: string;
+  /** the model card written next to it */
+  cardPath: string;
+  card: ModelCard;
+  /** the ONNX file's bytes */
+  bytes: Uint8Array;
+  outputs: OutputName[];
+}
+
+/** The card file next to MODEL.onnx: MODEL.card.json. */
+export function cardPathFor(model: string): string {
+  return model.replace(/\.onnx$/i, '') + '.card.json';
+}
+
+export async function exportRun({ run, out, fullCovariance }: ExportOptions): Promise<ExportResult> {
+  await checkOutput(out);
+  const paths = runPaths(run);
+  const card = portableCard(parseModelCard(await readJson(paths.modelCard), paths.modelCard));
+  if (!card.amortized || !card.config.encoder || (card.family !== 'diag' && card.family !== 'lowrank'))
+    throw new UserError(`${run}: a ${card.amortized ? '' : 'non-amortized '}${card.family} run has no encoder to export (export needs an amortized diag or lowrank run)`);
+  const dictionary = await readArray(paths.dictionary, [card.d, card.h]);
+  const priorScales = await readArray(paths.priorScales, [card.h]);
+
+  await useBackend('cpu');
+  const config: EncoderConfig = {
+    ...defaultEncoderConfig(card.d, card.h, card.family, card.rank ?? 1),
+    blocks: card.config.encoder.blocks,
+    ...(card.config.encoder.hidden ? { hidden: card.config.encoder.hidden } : {}),
+    ...(card.config.encoder.inner ? { inner: card.config.encoder.inner } : {}),
+  };
+  const encoder = new Encoder(config, 0);
+  try {
+    const checkpoint = await loadCheckpoint(paths.checkpoint);
+    encoder.variables().forEach((v, i) => {
+      const saved = checkpoint.arrays[`var${i}`];
+      if (saved?.length !== v.size) throw new UserError(`${paths.checkpoint}: encoder variable ${i} has ${saved?.length ?? 'no'} values, model.json's encoder needs ${v.size}`);
+      v.assign(tf.tensor(saved, v.shape));
+    });
+    const { bytes, outputs } = encoderModelBytes(encoderWeights(encoder), { dictionary, priorScales, noiseVariance: card.sigma2 }, card, { fullCovariance });
+    const cardPath = cardPathFor(out);
+    await writeOutput(out, bytes);
+    await writeOutput(cardPath, JSON.stringify(card, null, 2) + '\n');
+    return { path: out, cardPath, card, bytes, outputs };
+  } finally {
+    encoder.dispose();
+  }
+}
+
+/** The card as it travels with the model: the image source by its name, not this machine's path. */
+function portableCard(card: ModelCard): ModelCard {
+  const source = card.preprocessing['source'];
+  if (typeof source !== 'string') return card;
+  return { ...card, preprocessing: { ...card.preprocessing, source: basename(source) } };
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new UserError(`${dirname(path)}: not a training run (no ${basename(path)})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UserError(`${path}: not valid JSON`);
+  }
+}
+
+async function readArray(path: string, shape: number[]): Promise<Float32Array> {
+  const array = await readNpy(path);
+  if (shapeText(array.shape) !== shapeText(shape)) throw new UserError(`${path}: expected shape ${shapeText(shape)} (model.json), got ${shapeText(array.shape)}`);
+  return Float32Array.from(array.data);
+}
+
+/** Refuses an --out that is a folder, or whose folder is missing, before any work. */
+async function checkOutput(out: string): Promise<void> {
+  const info = await stat(out).catch(() => null);
+  if (info?.isDirectory()) throw new UserError(`--out ${out} is a folder; give the .onnx file to write`);
+  const folder = await stat(dirname(out)).catch(() => null);
+  if (!folder?.isDirectory()) throw new UserError(`--out ${out}: its folder ${dirname(out)} does not exist`);
+}
+
+async function writeOutput(path: string, data: Uint8Array | string): Promise<void> {
+  try {
+    await writeFileAtomic(path, data);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') throw new UserError(`--out ${path}: cannot write (${code})`);
+    throw error;
+  }
+}

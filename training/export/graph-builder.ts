@@ -1,0 +1,91 @@
+/**
+ * A small builder for ONNX graphs (protobuf messages of the ONNX schema from `onnx-proto`): float
+ * and int64 initializers, nodes with generated output names, and typed graph inputs and outputs.
+ */
+import onnxProto from 'onnx-proto';
+import { BATCH_DIM } from '@entropy-sc/core/schema/onnx-contract';
+
+const { onnx } = onnxProto;
+type Attribute = onnxProto.onnx.IAttributeProto;
+
+/** Attribute values: an integer, a list of integers or a float. */
+export type AttributeValue = { int: number } | { ints: number[] } | { float: number };
+
+export class GraphBuilder {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private readonly names = new Set<string>();
+  private counter = 0;
+
+  /** A float32 initializer (stored as raw little-endian bytes). @returns its name */
+  float(name: string, data: Float32Array | readonly number[], dims: readonly number[]): string {
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    const rawData = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+    this.initializers.push({ name: this.claim(name), dataType: onnx.TensorProto.DataType.FLOAT, dims: [...dims], rawData });
+    return name;
+  }
+
+  /** A float32 scalar constant with a generated name. */
+  scalar(value: number): string {
+    return this.float(this.fresh('const'), [value], []);
+  }
+
+  /** An int64 vector initializer (shapes, axes). */
+  int64(name: string, values: readonly number[]): string {
+    this.initializers.push({ name: this.claim(name), dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: [...values] });
+    return name;
+  }
+
+  /**
+   * One node. @param output its output's name (generated when omitted)
+   * @returns the output's name
+   */
+  op(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, output?: string): string {
+    const out = this.claim(output ?? this.fresh(opType.toLowerCase()));
+    this.nodes.push({ opType, input: [...inputs], output: [out], name: `${opType}_${this.nodes.length}`, attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)) });
+    return out;
+  }
+
+  /** A float32 graph input with a symbolic batch dimension first. */
+  input(name: string, dims: readonly number[]): string {
+    this.inputs.push(valueInfo(this.claim(name), dims));
+    return name;
+  }
+
+  /** Marks `name` as a float32 graph output of shape [batch, ...dims]. */
+  output(name: string, dims: readonly number[]): void {
+    this.outputs.push(valueInfo(name, dims));
+  }
+
+  graph(name: string): onnxProto.onnx.IGraphProto {
+    return { name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
+  }
+
+  private claim(name: string): string {
+    if (this.names.has(name)) throw new Error(`GraphBuilder: the name ${name} is taken`);
+    this.names.add(name);
+    return name;
+  }
+
+  /** A name not yet taken (not claimed: the caller claims it). */
+  private fresh(prefix: string): string {
+    let name: string;
+    do name = `${prefix}_${this.counter++}`;
+    while (this.names.has(name));
+    return name;
+  }
+}
+
+function attribute(name: string, value: AttributeValue): Attribute {
+  const { AttributeType } = onnx.AttributeProto;
+  if ('int' in value) return { name, type: AttributeType.INT, i: value.int };
+  if ('ints' in value) return { name, type: AttributeType.INTS, ints: value.ints };
+  return { name, type: AttributeType.FLOAT, f: value.float };
+}
+
+function valueInfo(name: string, dims: readonly number[]): onnxProto.onnx.IValueInfoProto {
+  const dim = [{ dimParam: BATCH_DIM }, ...dims.map((dimValue) => ({ dimValue }))];
+  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } } };
+}
