@@ -49,6 +49,24 @@ export async function readNpy(path: string): Promise<NdArray> {
 }
 
 /**
+ * Parses a whole .npy file held in memory (a request body), with the checks of a file on disk.
+ * @param name what the bytes are, for messages (e.g. "request body")
+ */
+export function parseNpyBytes(bytes: Uint8Array, name: string): NdArray {
+  const header = parseNpyHeader(bytes, name);
+  const count = elementCount(header.shape);
+  const expected = count * itemSize(header.dtype);
+  const actual = bytes.length - header.dataOffset;
+  if (actual !== expected)
+    throw new UserError(`${name}: ${header.dtype} array of shape ${shapeText(header.shape)} needs ${expected} bytes of data, got ${actual}`);
+  // A copy: the data of a body need not be aligned for a typed array view.
+  let data = allocate(header.dtype, count);
+  bytesOf(data).set(bytes.subarray(header.dataOffset));
+  if (header.fortranOrder && !sameInBothOrders(header.shape)) data = fortranToC(data, header.shape);
+  return { data, shape: header.shape, dtype: header.dtype };
+}
+
+/**
  * Streams an array of rank ≥ 1 in chunks of whole rows (rows = the first axis), holding one chunk
  * at a time. Fortran-order files are read column strip by column strip, one read per element of a
  * row, so they stream correctly but slowly when rows are long.

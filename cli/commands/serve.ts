@@ -1,0 +1,86 @@
+/**
+ * `entropy-sc serve` (cli.md): the HTTP service for an exported encoder — /v1/encode, the Open
+ * Inference Protocol (KServe v2 / Triton REST), /metrics — on worker threads with micro-batching.
+ * Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits 0.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UserError } from '@entropy-sc/core/errors';
+import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.ts';
+
+interface ServeFlags {
+  model: string;
+  host: string;
+  port: number;
+  provider: string;
+  tokenFile?: string;
+  insecure: boolean;
+  workers?: number;
+  threads?: number;
+  maxBatchRows: number;
+  maxDelayMs: number;
+  maxQueueRows: number;
+  maxRows: number;
+  bodyLimitMb: number;
+  timeoutMs: number;
+  shutdownTimeoutMs?: number;
+  logLevel: string;
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got '${value}'.`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve an exported encoder over HTTP: POST /v1/encode (JSON or .npy), the Open Inference Protocol (/v2), /healthz, /metrics')
+    .requiredOption('--model <MODEL.onnx>', 'the exported encoder (entropy-sc export)')
+    .option('--host <address>', 'address to listen on (a non-loopback one needs a token or --insecure)', '127.0.0.1')
+    .option('--port <port>', 'port (0: any free one)', nonNegativeInt, 8080)
+    .option('--provider <name>', 'onnxruntime execution provider: cpu, webgpu, cuda, tensorrt or auto', 'cpu')
+    .option('--token-file <F>', 'require Authorization: Bearer <the token in F> on every endpoint but health (else ENTROPY_SC_TOKEN, if set)')
+    .option('--insecure', 'allow a non-loopback --host without a token', false)
+    .option('--workers <n>', 'encode worker threads (default: one per core)', positiveInt)
+    .option('--threads <n>', 'onnxruntime threads per worker (default: cores / workers); workers × threads ≤ cores', positiveInt)
+    .option('--max-batch-rows <n>', 'rows a batch of concurrent requests grows to', positiveInt, 1024)
+    .option('--max-delay-ms <ms>', 'longest a request waits for others to batch with while a worker is free', nonNegativeNumber, 1)
+    .option('--max-queue-rows <n>', 'rows that may wait for a worker; beyond, 503 with Retry-After', positiveInt, 16384)
+    .option('--max-rows <n>', 'rows per request (413 beyond)', positiveInt, 16384)
+    .option('--body-limit-mb <MiB>', 'largest request body (413 beyond)', positiveNumber, 64)
+    .option('--timeout-ms <ms>', 'a request not answered within this gets a 504', positiveInt, 30_000)
+    .option('--shutdown-timeout-ms <ms>', 'after SIGTERM, longest wait for in-flight requests (default: --timeout-ms + 5 s)', positiveInt)
+    .addOption(new Option('--log-level <level>', 'JSON log lines on stdout').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .action(async (flags: ServeFlags) => {
+      const { loadToken } = await import('@entropy-sc/service/auth');
+      const { startService } = await import('@entropy-sc/service/serve');
+      const { closeOnSignal } = await import('@entropy-sc/service/shutdown');
+      const service = await startService({
+        modelPath: flags.model,
+        host: flags.host,
+        port: flags.port,
+        provider: flags.provider,
+        token: await loadToken(flags.tokenFile),
+        insecure: flags.insecure,
+        pool: { workers: flags.workers, threadsPerWorker: flags.threads },
+        limits: {
+          maxBatchRows: flags.maxBatchRows,
+          maxQueueDelayMs: flags.maxDelayMs,
+          maxQueueRows: flags.maxQueueRows,
+          maxRowsPerRequest: flags.maxRows,
+          bodyLimitBytes: Math.round(flags.bodyLimitMb * 1024 * 1024),
+          timeoutMs: flags.timeoutMs,
+        },
+        logger: { level: flags.logLevel },
+      });
+      const { info, size } = service;
+      process.stderr.write(
+        `entropy-sc: serving model '${info.card.name}' (D=${info.d}, H=${info.h}; ${info.outputs.join(', ')}) on ${service.url} ` +
+          `with ${size.workers} worker${size.workers === 1 ? '' : 's'} × ${size.threadsPerWorker} thread${size.threadsPerWorker === 1 ? '' : 's'}\n`,
+      );
+      const graceMs = flags.shutdownTimeoutMs ?? flags.timeoutMs + 5000;
+      const { clean } = await closeOnSignal(service, graceMs);
+      if (!clean) throw new UserError(`in-flight requests did not finish within ${graceMs} ms of the signal; their connections were closed`);
+    });
+}

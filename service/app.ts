@@ -1,0 +1,88 @@
+/**
+ * The fastify application: body parsers (raw bytes: each route decodes and validates its own
+ * formats), bearer-token check, the per-request log line and latency metric, JSON errors that never
+ * carry a stack or a server path, and the routes of /v1, the Open Inference Protocol and /metrics.
+ */
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { UserError } from '@entropy-sc/core/errors';
+import { BearerCheck } from './auth.ts';
+import type { ServiceContext } from './context.ts';
+import { HttpError } from './http-error.ts';
+import { registerOipRoutes } from './oip/routes.ts';
+import { NPY_TYPE } from './response-formats.ts';
+import { registerV1Routes } from './v1-routes.ts';
+
+export interface AppOptions {
+  /** the bearer token every endpoint but health needs; none: open */
+  token?: string;
+  /** fastify's pino logger options; false: no logs */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export function buildApp(context: ServiceContext, options: AppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: context.limits.bodyLimitBytes,
+    requestTimeout: context.limits.timeoutMs,
+    // One line per request, written by the onResponse hook below, instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+  });
+  app.decorateRequest('rows', 0);
+
+  app.removeAllContentTypeParsers();
+  const raw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
+  app.addContentTypeParser(['application/json', NPY_TYPE], { parseAs: 'buffer' }, raw);
+
+  if (options.token !== undefined) {
+    const check = new BearerCheck(options.token);
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.config.open) return;
+      if (!check.accepts(request.headers.authorization))
+        throw new HttpError(401, 'missing or wrong bearer token (send Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
+    });
+  }
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = String(reply.statusCode);
+    context.metrics.requestSeconds.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
+    request.log.info({ method: request.method, route, status: reply.statusCode, rows: request.rows, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+  });
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    const { status, message, headers } = describe(error, context);
+    if (status >= 500 && !(error instanceof HttpError)) request.log.error({ err: error }, 'request failed');
+    void reply.code(status).headers(headers).send({ error: message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `no endpoint ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}` });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(context.metrics.registry.contentType);
+    return context.metrics.registry.metrics();
+  });
+  registerV1Routes(app, context);
+  void app.register(async (oip) => registerOipRoutes(oip, context));
+  return app;
+}
+
+function describe(error: FastifyError | Error, context: ServiceContext): { status: number; message: string; headers: Record<string, string> } {
+  if (error instanceof HttpError) return { status: error.statusCode, message: error.message, headers: error.headers };
+  if (error instanceof UserError) return { status: 400, message: error.message, headers: {} };
+  const code = 'code' in error ? error.code : undefined;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { status: 413, message: `the request body is larger than the limit of ${context.limits.bodyLimitBytes} bytes`, headers: {} };
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { status: 415, message: `unsupported Content-Type (send application/json or ${NPY_TYPE})`, headers: {} };
+  const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+  // fastify's own client errors (bad headers, empty bodies) say nothing of the server.
+  if (status >= 400 && status < 500 && typeof code === 'string' && code.startsWith('FST_')) return { status, message: error.message, headers: {} };
+  return { status: 500, message: 'internal error of the service (it is logged); the service is still up', headers: {} };
+}

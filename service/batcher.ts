@@ -1,0 +1,206 @@
+/**
+ * Dynamic micro-batching across concurrent requests, as Triton's dynamic batcher does: requests
+ * wait in a bounded queue; a batch of whole requests (at most `maxBatchRows` rows, unless one
+ * request alone is larger) starts when a worker is free and either enough rows are queued or the
+ * oldest request has waited `maxQueueDelayMs`. Each request gets exactly its own rows back.
+ */
+import { OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import { QueueFullError, RequestTimeoutError } from './http-error.ts';
+import type { Outputs } from './model-info.ts';
+
+/** Runs batches: the worker pool, or a stand-in in tests. */
+export interface BatchRunner {
+  /** batches that could start now */
+  available(): number;
+  /**
+   * @param x rows [rows, D], owned by the runner from now on (its buffer may be transferred)
+   * @returns the named outputs, each [rows, ...]
+   */
+  run(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs>;
+  /** called whenever a batch slot becomes free */
+  onAvailable(listener: () => void): void;
+}
+
+export interface BatcherOptions {
+  maxBatchRows: number;
+  maxQueueDelayMs: number;
+  /** rows that may wait; a request that would exceed this gets a 503 */
+  maxQueueRows: number;
+  /** a request not answered within this gets a 504 */
+  timeoutMs: number;
+}
+
+export interface BatcherObserver {
+  batch(rows: number): void;
+  rejected(reason: 'queue_full' | 'timeout'): void;
+}
+
+interface Pending {
+  x: Float32Array;
+  rows: number;
+  outputs: readonly OutputName[];
+  enqueuedAt: number;
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  resolve(outputs: Outputs): void;
+  reject(error: unknown): void;
+}
+
+export class MicroBatcher {
+  private readonly queue: Pending[] = [];
+  private rowsQueued = 0;
+  private batchesInFlight = 0;
+  private delayTimer: NodeJS.Timeout | null = null;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly runner: BatchRunner,
+    readonly options: BatcherOptions,
+    private readonly observer: BatcherObserver = { batch() {}, rejected() {} },
+  ) {
+    runner.onAvailable(() => this.dispatch());
+  }
+
+  get queuedRows(): number {
+    return this.rowsQueued;
+  }
+
+  get queuedRequests(): number {
+    return this.queue.length;
+  }
+
+  /** Whether a request of `rows` rows would be refused now. */
+  wouldOverflow(rows: number): boolean {
+    return this.rowsQueued + rows > this.options.maxQueueRows;
+  }
+
+  /**
+   * Queues one request's rows.
+   * @param x rows [rows, D]; the batcher copies them, the caller keeps its array
+   * @returns the outputs for exactly these rows, each [rows, ...]
+   */
+  submit(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs> {
+    if (this.wouldOverflow(rows)) {
+      this.observer.rejected('queue_full');
+      return Promise.reject(new QueueFullError(this.rowsQueued, this.options.maxQueueRows));
+    }
+    return new Promise<Outputs>((resolve, reject) => {
+      const pending: Pending = {
+        x,
+        rows,
+        outputs,
+        enqueuedAt: performance.now(),
+        settled: false,
+        timer: setTimeout(() => this.expire(pending), this.options.timeoutMs).unref(),
+        resolve: (value) => settle(pending, () => resolve(value)),
+        reject: (error) => settle(pending, () => reject(error)),
+      };
+      this.queue.push(pending);
+      this.rowsQueued += rows;
+      this.dispatch();
+    });
+  }
+
+  /** Resolves once nothing is queued and no batch is running. */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && this.batchesInFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private expire(pending: Pending): void {
+    const index = this.queue.indexOf(pending);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      this.rowsQueued -= pending.rows;
+    }
+    // A request already in a running batch is answered now; its rows' results are dropped later.
+    this.observer.rejected('timeout');
+    pending.reject(new RequestTimeoutError(this.options.timeoutMs));
+    this.notifyIdle();
+  }
+
+  private dispatch(): void {
+    if (this.delayTimer) {
+      clearTimeout(this.delayTimer);
+      this.delayTimer = null;
+    }
+    while (this.queue.length > 0 && this.runner.available() > 0) {
+      const waited = performance.now() - this.queue[0]!.enqueuedAt;
+      if (this.rowsQueued < this.options.maxBatchRows && waited < this.options.maxQueueDelayMs) {
+        this.delayTimer = setTimeout(() => this.dispatch(), this.options.maxQueueDelayMs - waited);
+        return;
+      }
+      this.start(this.takeBatch());
+    }
+  }
+
+  /** Whole requests from the front of the queue, up to maxBatchRows rows (at least one request). */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let rows = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0]!.rows <= this.options.maxBatchRows)) {
+      const next = this.queue.shift()!;
+      batch.push(next);
+      rows += next.rows;
+    }
+    this.rowsQueued -= rows;
+    return batch;
+  }
+
+  private start(batch: Pending[]): void {
+    const rows = batch.reduce((sum, p) => sum + p.rows, 0);
+    const x = new Float32Array(rows * (batch[0]!.x.length / batch[0]!.rows));
+    let offset = 0;
+    for (const p of batch) {
+      x.set(p.x, offset);
+      offset += p.x.length;
+    }
+    const wanted = new Set(batch.flatMap((p) => p.outputs));
+    const outputs = OUTPUT_NAMES.filter((name) => wanted.has(name));
+    this.observer.batch(rows);
+    this.batchesInFlight++;
+    this.runner
+      .run(x, rows, outputs)
+      .then((result) => {
+        let first = 0;
+        for (const p of batch) {
+          p.resolve(rowsOf(result, p.outputs, first, p.rows));
+          first += p.rows;
+        }
+      })
+      // Requests answered already (or timed out) ignore a second settlement.
+      .catch((error: unknown) => {
+        for (const p of batch) p.reject(error);
+      })
+      .finally(() => {
+        this.batchesInFlight--;
+        this.notifyIdle();
+      });
+  }
+
+  private notifyIdle(): void {
+    if (this.queue.length > 0 || this.batchesInFlight > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+function settle(pending: Pending, finish: () => void): void {
+  if (pending.settled) return;
+  pending.settled = true;
+  clearTimeout(pending.timer);
+  finish();
+}
+
+/** The rows [first, first + rows) of the named outputs of a batch (views, not copies). */
+function rowsOf(result: Outputs, names: readonly OutputName[], first: number, rows: number): Outputs {
+  const own: Outputs = {};
+  for (const name of names) {
+    const tensor = result[name];
+    if (!tensor) throw new Error(`the encoder did not return output '${name}'`);
+    const perRow = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
+    own[name] = { data: tensor.data.subarray(first * perRow, (first + rows) * perRow), shape: [rows, ...tensor.shape.slice(1)] };
+  }
+  return own;
+}

@@ -1,0 +1,41 @@
+/**
+ * Entry of an encode worker thread: loads the model with onnxruntime (whose run() blocks its thread,
+ * which is why it lives here and not on the event loop), reports what the model offers, then
+ * encodes one batch per message.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { UserError } from '@entropy-sc/core/errors';
+import { loadModel } from '@entropy-sc/inference/model';
+import type { ModelInfo, Outputs } from './model-info.ts';
+import type { EncodeJob, WorkerInit, WorkerMessage } from './worker-protocol.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+/** Transfers the outputs' buffers where onnxruntime allows it, copies them where it does not. */
+function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  try {
+    port.postMessage(message, transfer);
+  } catch {
+    port.postMessage(message);
+  }
+}
+
+try {
+  const model = await loadModel(init.modelPath, { provider: init.provider, intraOpThreads: init.threads, spinning: false });
+  // One zero row gives each output's shape per row (and warms the session up).
+  const probe = await model.encode(new Float32Array(model.d), 1);
+  const rowShapes: ModelInfo['rowShapes'] = {};
+  for (const name of model.outputs) rowShapes[name] = probe[name]!.shape.slice(1);
+  send({ type: 'ready', info: { card: model.card, d: model.d, h: model.h, outputs: [...model.outputs], rowShapes } });
+  port.on('message', (job: EncodeJob) => {
+    model.encode(job.x, job.rows, job.outputs).then(
+      (outputs: Outputs) => {
+        const buffers = Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer);
+        send({ type: 'done', id: job.id, outputs }, [...new Set(buffers)]);
+      },
+      (error: unknown) => send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+} catch (error) {
+  send({ type: 'failed', message: error instanceof Error ? error.message : String(error), userError: error instanceof UserError });
+}

@@ -1,0 +1,47 @@
+/**
+ * The contract's own endpoints (cli.md `serve`): POST /v1/encode with JSON or .npy rows, answered in
+ * the same format; GET /v1/model (the model card); GET /healthz.
+ */
+import type { FastifyInstance } from 'fastify';
+import { UserError } from '@entropy-sc/core/errors';
+import { admissionCheck } from './admission.ts';
+import type { ServiceContext } from './context.ts';
+import { selectOutputs } from './outputs.ts';
+import { BODY, jsonRows, npyRows, parseJson, type Rows } from './request-rows.ts';
+import { NPY_TYPE, outputsJson, outputsNpy } from './response-formats.ts';
+
+export function registerV1Routes(app: FastifyInstance, context: ServiceContext): void {
+  const { info, batcher, metrics, limits } = context;
+
+  app.get('/healthz', { config: { open: true } }, async (_request, reply) => {
+    if (!context.readiness.ready) return reply.code(503).send({ status: 'shutting down' });
+    return { status: 'ok', model: info.card.name };
+  });
+
+  app.get('/v1/model', async () => info.card);
+
+  app.post<{ Body: Buffer; Querystring: { outputs?: string | string[] } }>(
+    '/v1/encode',
+    { preParsing: admissionCheck(context) },
+    async (request, reply) => {
+      const npy = request.headers['content-type']?.startsWith(NPY_TYPE) ?? false;
+      let rows: Rows;
+      let asked: unknown = request.query.outputs;
+      if (npy) rows = npyRows(request.body, info, limits.maxRowsPerRequest);
+      else {
+        const parsed = parseJson(request.body, BODY);
+        rows = jsonRows(parsed, info, limits.maxRowsPerRequest);
+        const inBody = (parsed as { outputs?: unknown }).outputs;
+        if (inBody !== undefined && asked !== undefined) throw new UserError(`give the outputs in ?outputs= or in the body's "outputs", not both`);
+        asked ??= inBody;
+      }
+      const outputs = selectOutputs(asked, info, asked === request.query.outputs ? '?outputs' : `${BODY} "outputs"`);
+      request.rows = rows.rows;
+      const result = await batcher.submit(rows.x, rows.rows, outputs);
+      metrics.rowsEncoded.inc(rows.rows);
+      if (!npy) return reply.type('application/json; charset=utf-8').send(outputsJson(result));
+      const { type, body } = outputsNpy(result);
+      return reply.type(type).send(body);
+    },
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * A pool of encode worker threads, one onnxruntime session each, one batch at a time per worker.
+ * A worker that dies fails the requests of its batch once (WorkerCrashedError, a 500) and is
+ * replaced; the replacement takes new batches as soon as it has loaded the model.
+ */
+import type { Worker } from 'node:worker_threads';
+import { UserError } from '@entropy-sc/core/errors';
+import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import type { BatchRunner } from './batcher.ts';
+import { WorkerCrashedError } from './http-error.ts';
+import type { ModelInfo, Outputs } from './model-info.ts';
+import { spawnTsWorker } from './ts-worker.ts';
+import type { EncodeJob, WorkerInit, WorkerMessage } from './worker-protocol.ts';
+
+export interface PoolOptions {
+  modelPath: string;
+  provider?: string;
+  workers: number;
+  threadsPerWorker: number;
+  /** the worker module; tests give a stand-in that speaks the same protocol */
+  entry?: URL;
+  /** a replacement that fails to start is retried after this long (default 1 s) */
+  respawnDelayMs?: number;
+  /** told each time a worker died and is being replaced */
+  onRestart?: (reason: string) => void;
+}
+
+interface Job {
+  id: number;
+  resolve(outputs: Outputs): void;
+  reject(error: unknown): void;
+}
+
+class Slot {
+  ready = false;
+  job: Job | null = null;
+  lastError = '';
+  constructor(readonly worker: Worker) {}
+}
+
+const DEFAULT_ENTRY = new URL('./encode-worker.ts', import.meta.url);
+
+export class WorkerPool implements BatchRunner {
+  private readonly slots = new Set<Slot>();
+  private readonly listeners: (() => void)[] = [];
+  private nextId = 0;
+  private closing = false;
+
+  private constructor(
+    private readonly options: PoolOptions,
+    readonly info: ModelInfo,
+  ) {}
+
+  /** Starts every worker and waits until all have loaded the model; a model that fails to load is a UserError. */
+  static async start(options: PoolOptions): Promise<WorkerPool> {
+    const starting = Array.from({ length: options.workers }, () => spawnSlot(options));
+    const results = await Promise.allSettled(starting.map((s) => s.ready));
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) {
+      await Promise.all(starting.map((s) => s.slot.worker.terminate()));
+      throw failure.reason;
+    }
+    const info = (results[0] as PromiseFulfilledResult<ModelInfo>).value;
+    const pool = new WorkerPool(options, info);
+    for (const { slot } of starting) pool.adopt(slot);
+    return pool;
+  }
+
+  available(): number {
+    let idle = 0;
+    for (const slot of this.slots) if (slot.ready && !slot.job) idle++;
+    return idle;
+  }
+
+  onAvailable(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  run(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs> {
+    const slot = [...this.slots].find((s) => s.ready && !s.job);
+    if (!slot) return Promise.reject(new Error('run() called with no idle worker'));
+    return new Promise<Outputs>((resolve, reject) => {
+      const job: Job = { id: this.nextId++, resolve, reject };
+      slot.job = job;
+      const message: EncodeJob = { id: job.id, x, rows, outputs };
+      slot.worker.postMessage(message, [x.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Stops every worker; running batches are not waited for (the batcher drains first). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.slots].map((slot) => slot.worker.terminate()));
+    this.slots.clear();
+  }
+
+  private adopt(slot: Slot): void {
+    this.slots.add(slot);
+    slot.worker.on('message', (message: WorkerMessage) => {
+      if (message.type !== 'done' && message.type !== 'error') return;
+      const job = slot.job;
+      if (!job || job.id !== message.id) return;
+      slot.job = null;
+      if (message.type === 'done') job.resolve(message.outputs);
+      else job.reject(new Error(`encode worker: ${message.message}`));
+      this.wake();
+    });
+    slot.worker.on('exit', (code) => {
+      this.slots.delete(slot);
+      // A worker that never became ready is retried by replace().
+      if (this.closing || !slot.ready) return;
+      slot.job?.reject(new WorkerCrashedError());
+      this.options.onRestart?.(`worker exited with code ${code}${slot.lastError ? `: ${slot.lastError}` : ''}`);
+      this.replace();
+    });
+  }
+
+  private replace(): void {
+    if (this.closing) return;
+    const { slot, ready } = spawnSlot(this.options);
+    this.adopt(slot);
+    ready.then(
+      () => this.wake(),
+      (error: unknown) => {
+        this.slots.delete(slot);
+        void slot.worker.terminate();
+        if (this.closing) return;
+        this.options.onRestart?.(`a replacement worker failed to start (${error instanceof Error ? error.message : String(error)}); retrying`);
+        setTimeout(() => this.replace(), this.options.respawnDelayMs ?? 1000).unref();
+      },
+    );
+  }
+
+  private wake(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** A new worker and the promise of its model info (rejects if it fails to load the model or exits first). */
+function spawnSlot(options: PoolOptions): { slot: Slot; ready: Promise<ModelInfo> } {
+  const init: WorkerInit = { modelPath: options.modelPath, provider: options.provider, threads: options.threadsPerWorker };
+  const slot = new Slot(spawnTsWorker(options.entry ?? DEFAULT_ENTRY, init));
+  slot.worker.on('error', (error) => {
+    slot.lastError = error.message;
+  });
+  const ready = new Promise<ModelInfo>((resolve, reject) => {
+    const onMessage = (message: WorkerMessage) => {
+      if (message.type === 'ready') {
+        slot.ready = true;
+        done();
+        resolve(message.info);
+      } else if (message.type === 'failed') {
+        done();
+        reject(message.userError ? new UserError(message.message) : new Error(`encode worker failed to start: ${message.message}`));
+      }
+    };
+    const onExit = (code: number) => {
+      done();
+      reject(new Error(`encode worker exited (code ${code}) before it was ready${slot.lastError ? `: ${slot.lastError}` : ''}`));
+    };
+    const done = () => {
+      slot.worker.off('message', onMessage);
+      slot.worker.off('exit', onExit);
+    };
+    slot.worker.on('message', onMessage);
+    slot.worker.on('exit', onExit);
+  });
+  return { slot, ready };
+}

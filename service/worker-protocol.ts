@@ -1,0 +1,27 @@
+/** Messages between the worker pool (main thread) and an encode worker (encode-worker.ts). */
+import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import type { ModelInfo, Outputs } from './model-info.ts';
+
+/** workerData of an encode worker */
+export interface WorkerInit {
+  modelPath: string;
+  provider?: string;
+  /** onnxruntime intra-op threads of this worker's session */
+  threads: number;
+}
+
+/** main → worker: encode one batch */
+export interface EncodeJob {
+  id: number;
+  /** rows [rows, D] (transferred) */
+  x: Float32Array;
+  rows: number;
+  outputs: readonly OutputName[];
+}
+
+/** worker → main */
+export type WorkerMessage =
+  | { type: 'ready'; info: ModelInfo }
+  | { type: 'failed'; message: string; userError: boolean }
+  | { type: 'done'; id: number; outputs: Outputs }
+  | { type: 'error'; id: number; message: string };
