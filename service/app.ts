@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { UserError } from '@entropy-sc/core/errors';
 import { BearerCheck } from './auth.ts';
 import type { ServiceContext } from './context.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError, ShuttingDownError } from './http-error.ts';
 import { registerOipRoutes } from './oip/routes.ts';
 import { NPY_TYPE } from './response-formats.ts';
 import { registerV1Routes } from './v1-routes.ts';
@@ -27,13 +27,18 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     // One line per request, written by the onResponse hook below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
-    return503OnClosing: true,
+    // While closing, requests still arriving on open connections get our own JSON 503 (below).
+    return503OnClosing: false,
   });
   app.decorateRequest('rows', 0);
 
   app.removeAllContentTypeParsers();
   const raw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
   app.addContentTypeParser(['application/json', NPY_TYPE], { parseAs: 'buffer' }, raw);
+
+  app.addHook('onRequest', async (request) => {
+    if (!context.readiness.ready && !request.routeOptions.config.open) throw new ShuttingDownError();
+  });
 
   if (options.token !== undefined) {
     const check = new BearerCheck(options.token);
@@ -46,6 +51,8 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Connections kept alive would hold close() open until their keep-alive timeout.
+    if (!context.readiness.ready) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (request, reply) => {
