@@ -44,10 +44,16 @@ export interface EncoderModel {
 /** Output values per chunk of rows: bounds the memory of one onnxruntime run. */
 const CHUNK_VALUES = 1 << 24;
 
-export async function loadModel(path: string, options: LoadOptions = {}): Promise<EncoderModel> {
+export function loadModel(path: string, options: LoadOptions = {}): Promise<EncoderModel> {
+  return loadEncoder(path, options);
+}
+
+/** loadModel, typed as the implementation (the file encoders use its unchecked `run`). */
+export async function loadEncoder(path: string, options: LoadOptions = {}): Promise<OnnxEncoderModel> {
   const file = await readModelFile(path);
   const provider = resolveProvider(options.provider);
   const model = new OnnxEncoderModel(path, file.card, file.model, provider, sessionOptions(provider, options));
+  if (model.outputs.length === 0) throw new UserError(`${path}: an ONNX model with an entropy-sc card but none of the encoder's outputs (${OUTPUT_NAMES.join(', ')})`);
   await model.session(model.outputs, file.bytes);
   return model;
 }
@@ -89,6 +95,11 @@ export class OnnxEncoderModel implements EncoderModel {
     }
     this.outputs = OUTPUT_NAMES.filter((name) => sizes.has(name));
     this.rowSizes = sizes;
+  }
+
+  /** An output's shape per row (without the batch axis). */
+  outputShape(name: OutputName): number[] {
+    return [...this.rowSizes.get(name)!.dims];
   }
 
   /** The output names asked for, checked against what the model offers. @returns them in cli.md's order */

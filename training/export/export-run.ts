@@ -53,7 +53,7 @@ export async function exportRun({ run, out, fullCovariance }: ExportOptions): Pr
   const dictionary = await readArray(paths.dictionary, [card.d, card.h]);
   const priorScales = await readArray(paths.priorScales, [card.h]);
 
-  await useBackend('cpu');
+  await useBackend('wasm');
   const config: EncoderConfig = {
     ...defaultEncoderConfig(card.d, card.h, card.family, card.rank ?? 1),
     blocks: card.config.encoder.blocks,
