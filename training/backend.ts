@@ -64,5 +64,28 @@ export async function useBackend(name: string): Promise<BackendName> {
     throw new UserError(`backend ${backend} is not available: ${why}`);
   }
   await tf.ready();
+  if (backend === 'webgpu') explainSyncReads(tf.backend() as unknown as SyncReader);
   return backend;
+}
+
+interface SyncReader {
+  readSync(dataId: object): unknown;
+  hasReadSyncWarned: boolean;
+}
+
+/**
+ * tfjs-backend-webgpu reads synchronously through an OffscreenCanvas, which Node does not have:
+ * code that reads with dataSync() on a GPU tensor gets one line saying so instead of a ReferenceError.
+ */
+function explainSyncReads(backend: SyncReader): void {
+  const readSync = backend.readSync.bind(backend);
+  backend.hasReadSyncWarned = true; // its advice to read asynchronously is this function's message
+  backend.readSync = (dataId) => {
+    try {
+      return readSync(dataId);
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      throw new UserError('this command reads tensors synchronously, which --backend webgpu cannot do in Node: run it with --backend wasm (on webgpu, entropy-sc train runs amortized learning)');
+    }
+  };
 }

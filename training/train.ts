@@ -2,12 +2,14 @@
  * `entropy-sc train`: loads the data set, picks the backend and the learner, and runs the epoch loop.
  */
 import { loadDataSet, type DataSet } from '@entropy-sc/core/data/data-set';
+import { UserError } from '@entropy-sc/core/errors';
 import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
 import type { RunConfig } from '@entropy-sc/core/schema/run-config';
 import { AmortizedLearner } from './amortized/amortized-learner.ts';
 import { parseSchedule } from './anneal/schedule.ts';
 import { useBackend } from './backend.ts';
 import { defaultEncoderConfig } from './encoder/encoder.ts';
+import { DeviceAmortizedLearner } from './gpu/device-amortized-learner.ts';
 import { createNonAmortizedLearner } from './non-amortized/create-learner.ts';
 import { ParallelAmortizedLearner } from './parallel/parallel-amortized-learner.ts';
 import type { Learner } from './run/learner.ts';
@@ -64,8 +66,14 @@ async function createLearner(config: RunConfig, data: DataSet): Promise<Learner>
       dictionaryLearningRate: config.dictionary_lr,
       seed: config.seed,
     };
+    if (config.backend === 'webgpu') {
+      if (config.workers > 1) throw new UserError('--workers splits minibatches over CPU threads: it does not apply to --backend webgpu');
+      return new DeviceAmortizedLearner(amortized);
+    }
     return config.workers > 1 ? ParallelAmortizedLearner.create({ ...amortized, workers: config.workers }) : new AmortizedLearner(amortized);
   }
+  if (config.backend === 'webgpu')
+    throw new UserError('--backend webgpu trains amortized encoders only: non-amortized learning (L-BFGS) reads the objective on the host every iteration; use --backend wasm');
   return createNonAmortizedLearner({
     data,
     family: config.posterior,

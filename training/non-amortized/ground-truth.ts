@@ -49,7 +49,7 @@ export class GroundTruthScored implements Learner {
     return this.learner.unitsPerEpoch(n);
   }
 
-  trainEpoch(context: EpochContext): number {
+  trainEpoch(context: EpochContext): number | Promise<number> {
     return this.learner.trainEpoch(context);
   }
 
@@ -77,8 +77,8 @@ export class GroundTruthScored implements Learner {
     return { ...this.learner.describe(), ground_truth: this.groundTruth() };
   }
 
-  saveState(): LearnerState {
-    const saved = this.learner.saveState();
+  async saveState(): Promise<LearnerState> {
+    const saved = await this.learner.saveState();
     return { state: { learner: saved.state, groundTruth: this.score }, arrays: saved.arrays };
   }
 

@@ -78,6 +78,13 @@ export class Adam {
     };
   }
 
+  /** getState for GPU backends, which cannot read synchronously in Node. */
+  async readState(): Promise<AdamState> {
+    const read = (t: tf.Tensor) => t.data() as Promise<Float32Array>;
+    const moments = await Promise.all(this.m.map(async (m, i) => ({ m: await read(m), v: await read(this.v[i]!) })));
+    return { step: this.step, moments };
+  }
+
   setState(state: AdamState): void {
     if (state.moments.length !== this.m.length) throw new Error('Adam.setState: wrong number of variables');
     this.step = state.step;

@@ -29,13 +29,16 @@ export interface Learner {
   readonly dictionary: tf.Variable<tf.Rank.R2>;
   /** progress units of one epoch (minibatches or iterations) */
   unitsPerEpoch(n: number): number;
-  /** One epoch of learning. @returns the last value of the (annealed) objective */
-  trainEpoch(context: EpochContext): number;
+  /**
+   * One epoch of learning. @returns the last value of the (annealed) objective; a promise where
+   * values are read back asynchronously (GPU backends)
+   */
+  trainEpoch(context: EpochContext): number | Promise<number>;
   /** Posteriors of rows [start, end) of the training data, for evaluation. @param x those rows [B, D] */
   posterior(x: tf.Tensor2D, start: number, end: number): Posterior;
   /** Extra description for the model card (encoder widths, optimiser settings). */
   describe(): Record<string, unknown>;
-  saveState(): LearnerState;
+  saveState(): LearnerState | Promise<LearnerState>;
   loadState(saved: LearnerState): void;
   dispose(): void;
 }

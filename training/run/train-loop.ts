@@ -16,9 +16,8 @@ import { configDifferences, type RunConfig } from '@entropy-sc/core/schema/run-c
 import { VERSION } from '@entropy-sc/core/version';
 import type { Schedule } from '../anneal/schedule.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
-import { evaluateDataSet } from '../evaluate/evaluate-data-set.ts';
+import { evaluateDataSetAsync } from '../evaluate/evaluate-data-set.ts';
 import { normalizeColumns } from '../objective/point-statistics.ts';
-import { tidyRead } from '../tensor/tidy-read.ts';
 import type { Learner } from './learner.ts';
 import { parseLoopState, type LoopState } from './loop-state.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
@@ -61,7 +60,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
     const units = learner.unitsPerEpoch(data.n);
     const progress = createProgress(`epoch ${epoch + 1}/${config.epochs}`, units);
     const started = performance.now();
-    const last = learner.trainEpoch({
+    const last = await learner.trainEpoch({
       x: data.x,
       n: data.n,
       d: data.d,
@@ -77,7 +76,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       throw new UserError(`the objective became non-finite (${last}) in epoch ${epoch + 1}; ${kept}; a smaller --lr may help`);
     }
     const evalStarted = performance.now();
-    const report = evaluateDataSet({
+    const report = await evaluateDataSetAsync({
       x: data.x,
       n: data.n,
       d: data.d,
@@ -85,7 +84,9 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       posterior: (x, start, end) => learner.posterior(x, start, end),
       seed: config.seed,
     });
-    const dictionary = tidyRead(() => normalizeColumns(learner.dictionary));
+    const normalized = tf.tidy(() => normalizeColumns(learner.dictionary));
+    const dictionary = (await normalized.data()) as Float32Array;
+    normalized.dispose();
     const row: MetricsRow = {
       epoch,
       elbo: report.elbo,
@@ -115,7 +116,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       tile: data.tile,
       modelCard: modelCard(data, learner, config, row, report.sigma2),
     });
-    const saved = learner.saveState();
+    const saved = await learner.saveState();
     await saveCheckpoint<LoopState>(paths.checkpoint, {
       state: { epoch: epoch + 1, rng: rng.state(), metrics, config, learner: saved.state },
       arrays: saved.arrays,
