@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '@entropy-sc/core/errors';
-import { loadModel } from '@entropy-sc/inference/model';
+import { loadEncoder } from '@entropy-sc/inference/model';
 import type { ModelInfo, Outputs } from './model-info.ts';
 import type { EncodeJob, WorkerInit, WorkerMessage } from './worker-protocol.ts';
 
@@ -21,14 +21,15 @@ function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
 }
 
 try {
-  const model = await loadModel(init.modelPath, { provider: init.provider, intraOpThreads: init.threads, spinning: false });
-  // One zero row gives each output's shape per row (and warms the session up).
-  const probe = await model.encode(new Float32Array(model.d), 1);
+  const model = await loadEncoder(init.modelPath, { provider: init.provider, intraOpThreads: init.threads, spinning: false });
   const rowShapes: ModelInfo['rowShapes'] = {};
-  for (const name of model.outputs) rowShapes[name] = probe[name]!.shape.slice(1);
+  for (const name of model.outputs) rowShapes[name] = model.outputShape(name);
+  // One row first, so that the first request does not pay for onnxruntime's warm-up.
+  await model.run(new Float32Array(model.d), 1, model.outputs);
   send({ type: 'ready', info: { card: model.card, d: model.d, h: model.h, outputs: [...model.outputs], rowShapes } });
   port.on('message', (job: EncodeJob) => {
-    model.encode(job.x, job.rows, job.outputs).then(
+    // The main thread validated the rows and the output names: run() skips the checks.
+    model.run(job.x, job.rows, job.outputs).then(
       (outputs: Outputs) => {
         const buffers = Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer);
         send({ type: 'done', id: job.id, outputs }, [...new Set(buffers)]);

@@ -8,7 +8,7 @@ import { UserError } from '@entropy-sc/core/errors';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.ts';
 
 interface ServeFlags {
-  model: string;
+  model?: string;
   host: string;
   port: number;
   provider: string;
@@ -36,7 +36,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve an exported encoder over HTTP: POST /v1/encode (JSON or .npy), the Open Inference Protocol (/v2), /healthz, /metrics')
-    .requiredOption('--model <MODEL.onnx>', 'the exported encoder (entropy-sc export)')
+    .option('--model <MODEL.onnx>', 'exported encoder (default: the shipped models/default.onnx)')
     .option('--host <address>', 'address to listen on (a non-loopback one needs a token or --insecure)', '127.0.0.1')
     .option('--port <port>', 'port (0: any free one)', nonNegativeInt, 8080)
     .option('--provider <name>', 'onnxruntime execution provider: cpu, webgpu, cuda, tensorrt or auto', 'cpu')
@@ -56,8 +56,9 @@ export function registerServe(program: Command): void {
       const { loadToken } = await import('@entropy-sc/service/auth');
       const { startService } = await import('@entropy-sc/service/serve');
       const { closeOnSignal } = await import('@entropy-sc/service/shutdown');
+      const { defaultModelPath } = await import('@entropy-sc/inference/default-model');
       const service = await startService({
-        modelPath: flags.model,
+        modelPath: flags.model ?? defaultModelPath,
         host: flags.host,
         port: flags.port,
         provider: flags.provider,
