@@ -2,6 +2,8 @@
  * `entropy-sc train`: loads the data set, picks the backend and the learner, and runs the epoch loop.
  */
 import { loadDataSet, type DataSet } from '@entropy-sc/core/data/data-set';
+import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
+import { lockRunDir } from '@entropy-sc/core/fs/run-lock';
 import { UserError } from '@entropy-sc/core/errors';
 import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
 import type { RunConfig } from '@entropy-sc/core/schema/run-config';
@@ -30,25 +32,31 @@ export async function train({ config, out, resume }: TrainOptions): Promise<Metr
   // Non-amortized runs too: on bars, γ = 10 collapses the jointly fitted codes to zero (ELBO ≈ −50)
   // in every seed tried, and no annealing recovers all bars (non-amortized/create-learner.ts).
   const schedule = parseSchedule(config.anneal);
-  const backend = await useBackend(config.backend);
-  const data = await loadDataSet(config.data, config.seed);
-  const learner = await createLearner(config, data);
-  const truth = data.groundTruth;
+  await makeOutputDir(out);
+  const lock = await lockRunDir(out);
   try {
-    return await trainLoop(data, learner, {
-      out,
-      schedule,
-      resume,
-      config: { ...config, backend },
-      extraMetrics: truth
-        ? (w) => {
-            const r = barsRecovery(w, data.d, config.latents, truth.w, truth.h);
-            return { bars_recovered: r.recovered, bars_total: r.total };
-          }
-        : undefined,
-    });
+    const backend = await useBackend(config.backend);
+    const data = await loadDataSet(config.data, config.seed);
+    const learner = await createLearner(config, data);
+    const truth = data.groundTruth;
+    try {
+      return await trainLoop(data, learner, {
+        out,
+        schedule,
+        resume,
+        config: { ...config, backend },
+        extraMetrics: truth
+          ? (w) => {
+              const r = barsRecovery(w, data.d, config.latents, truth.w, truth.h);
+              return { bars_recovered: r.recovered, bars_total: r.total };
+            }
+          : undefined,
+      });
+    } finally {
+      learner.dispose();
+    }
   } finally {
-    learner.dispose();
+    await lock.release();
   }
 }
 

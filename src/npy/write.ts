@@ -4,9 +4,8 @@
  * the target, which is flushed and renamed over the target on close, so a crash never leaves a
  * half-written target (only, at worst, a stray `*.tmp-<pid>-<hex>` file).
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { UserError } from '../errors.ts';
+import type { FileHandle } from 'node:fs/promises';
+import { discardTempFile, openTempFile, placeTempFile } from '../fs/temp-file.ts';
 import { elementCount, rowCount, rowSize, shapeText, type FloatArray } from '../ndarray.ts';
 import { formatNpyHeader, type NpyDtype } from './header.ts';
 
@@ -50,16 +49,7 @@ export class NpyWriter {
     const shape = options.shape;
     if (!shape.every((size) => Number.isSafeInteger(size) && size >= 0))
       throw new RangeError(`${path}: shape must be non-negative integers, got ${shapeText(shape)}`);
-    const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-    let handle: FileHandle;
-    try {
-      handle = await open(temp, 'wx');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new UserError(`${path}: cannot write, its folder does not exist`);
-      if (code === 'EACCES' || code === 'EPERM') throw new UserError(`${path}: cannot write, permission denied`);
-      throw error;
-    }
+    const { temp, handle } = await openTempFile(path);
     const writer = new NpyWriter(path, temp, handle, { dtype, shape });
     await writer.enqueue(() => writeAll(handle, formatNpyHeader({ dtype, shape })));
     return writer;
@@ -107,7 +97,7 @@ export class NpyWriter {
         throw new Error(`${this.path}: closed after ${this.rows} of ${declared} rows of shape ${shapeText(this.shape)}; nothing was written`);
       await this.handle.sync();
       await this.handle.close();
-      await rename(this.temp, this.path);
+      await placeTempFile(this.temp, this.path);
     } catch (error) {
       await this.discard();
       throw error;
@@ -124,7 +114,7 @@ export class NpyWriter {
 
   private async discard(): Promise<void> {
     await this.handle.close().catch(() => undefined);
-    await rm(this.temp, { force: true });
+    await discardTempFile(this.temp);
   }
 
   /** Runs `step` after the previous writes; the first failure discards the temporary file. */

@@ -33,6 +33,6 @@ describe('checkpoint files', () => {
     const path = join(dir, 'cut.ckpt');
     await saveCheckpoint(path, { state: {}, arrays: { w: new Float32Array(100) } });
     writeFileSync(path, readFileSync(path).subarray(0, -40));
-    await expect(loadCheckpoint(path)).rejects.toThrow(/cut\.ckpt: checkpoint is truncated/);
+    await expect(loadCheckpoint(path)).rejects.toThrow(/cut\.ckpt: the checkpoint is damaged \(its SHA-256 checksum does not match/);
   });
 });

@@ -25,7 +25,8 @@ export const PRESETS: Readonly<Record<'none' | 'prior' | 'likelihood', Schedule>
  * the last entry holds for all later epochs.
  */
 export function parseSchedule(spec: string): Schedule {
-  if (spec in PRESETS) return PRESETS[spec as keyof typeof PRESETS];
+  // Object.hasOwn, not `in`: 'constructor' or '__proto__' are not presets.
+  if (Object.hasOwn(PRESETS, spec)) return PRESETS[spec as keyof typeof PRESETS];
   const entries = spec.split(',').map((entry) => {
     const parts = entry.trim().split(':');
     const [gamma, delta = 1] = parts.map(Number);

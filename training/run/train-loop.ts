@@ -4,10 +4,11 @@
  * learner, the generator and the metrics from the checkpoint, so a resumed run ends exactly where
  * an uninterrupted one with the same seed and backend does.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSet } from '@entropy-sc/core/data/data-set';
 import { UserError } from '@entropy-sc/core/errors';
+import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { createProgress } from '@entropy-sc/core/progress';
 import { Random } from '@entropy-sc/core/random';
 import { portableDataSpec } from '@entropy-sc/core/schema/data-spec';
@@ -36,7 +37,7 @@ export interface TrainLoopOptions {
 
 export async function trainLoop(data: DataSet, learner: Learner, options: TrainLoopOptions): Promise<MetricsRow[]> {
   const paths = runPaths(options.out);
-  await mkdir(options.out, { recursive: true });
+  await makeOutputDir(options.out);
   let epoch = 0;
   let metrics: MetricsRow[] = [];
   const { config } = options;
@@ -76,14 +77,15 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       throw new UserError(`the objective became non-finite (${last}) in epoch ${epoch + 1}; ${kept}; a smaller --lr may help`);
     }
     const evalStarted = performance.now();
-    const report = await evaluateDataSetAsync({
+    const evaluation = {
       x: data.x,
       n: data.n,
       d: data.d,
       w: learner.dictionary,
-      posterior: (x, start, end) => learner.posterior(x, start, end),
+      posterior: (x: tf.Tensor2D, start: number, end: number) => learner.posterior(x, start, end),
       seed: config.seed,
-    });
+    };
+    const report = await (learner.evaluate ? learner.evaluate(evaluation) : evaluateDataSetAsync(evaluation));
     const normalized = tf.tidy(() => normalizeColumns(learner.dictionary));
     const dictionary = (await normalized.data()) as Float32Array;
     normalized.dispose();
