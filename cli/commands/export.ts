@@ -5,6 +5,7 @@ interface ExportFlags {
   run: string;
   out: string;
   fullCovariance: boolean;
+  triton?: string;
 }
 
 export function registerExport(program: Command): void {
@@ -14,9 +15,15 @@ export function registerExport(program: Command): void {
     .requiredOption('--run <dir>', 'training run directory (model.json, checkpoint.ckpt, dictionary.npy, prior_scales.npy)')
     .requiredOption('--out <MODEL.onnx>', 'the ONNX file to write')
     .option('--full-covariance', 'also output the dense covariance [batch, H, H]', false)
+    .option('--triton <REPO>', 'also write an NVIDIA Triton model repository: REPO/<name>/config.pbtxt and REPO/<name>/1/model.onnx')
     .action(async (flags: ExportFlags) => {
       const { exportRun } = await import('@entropy-sc/training/export/export-run');
       const result = await exportRun({ run: flags.run, out: flags.out, fullCovariance: flags.fullCovariance });
       process.stderr.write(`wrote ${result.path} (${(result.bytes.length / 1e6).toFixed(1)} MB; outputs ${result.outputs.join(', ')}) and ${result.cardPath}\n`);
+      if (flags.triton !== undefined) {
+        const { writeTritonRepository } = await import('@entropy-sc/training/export/triton');
+        const triton = await writeTritonRepository(flags.triton, result.card.name, result.bytes);
+        process.stderr.write(`wrote the Triton model repository ${flags.triton}: ${triton.config}, ${triton.model}\n`);
+      }
     });
 }
