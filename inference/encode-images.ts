@@ -35,7 +35,7 @@ export async function encodeImages(model: OnnxEncoderModel, source: string, out:
   const names = model.selectOutputs([...new Set([...options.outputs, 'reconstruction', 'elbo'])]);
   const images = await imagePatches(source, model.card, stride);
   await prepareOutputFolder(out);
-  const progress = createProgress('encode images', images.length);
+  const progress = process.stderr.isTTY ? createProgress('encode images', images.length) : null;
   const done: EncodedImage[] = [];
   const layout: Record<string, unknown>[] = [];
   for (const [m, patches] of images.entries()) {
@@ -51,10 +51,12 @@ export async function encodeImages(model: OnnxEncoderModel, source: string, out:
     const entry = { name, width: patches.image.width, height: patches.image.height, patches: rows, elbo_mean: elbo.reduce((a, b) => a + b, 0) / rows, folder };
     done.push(entry);
     layout.push({ ...entry, patch: p, stride, tops: patches.tops, lefts: patches.lefts });
-    progress.update(m + 1);
+    progress?.update(m + 1);
   }
   await writeFileAtomic(join(out, 'images.json'), JSON.stringify({ model: model.card.name, images: layout }, null, 2) + '\n');
-  progress.finish(`encoded ${images.length} images (${p}×${p} patches, stride ${stride}) into ${out}`);
+  const summary = `encoded ${images.length} images (${p}×${p} patches, stride ${stride}) into ${out}`;
+  if (progress) progress.finish(summary);
+  else process.stderr.write(`${summary}\n`);
   return done;
 }
 

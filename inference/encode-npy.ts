@@ -17,7 +17,7 @@ export interface EncodeNpyOptions {
   /** rows per onnxruntime run */
   batch: number;
   outputs: readonly OutputName[];
-  /** show progress on stderr (default true) */
+  /** a progress bar on stderr (default: when stderr is a terminal) */
   progress?: boolean;
 }
 
@@ -39,7 +39,7 @@ export async function encodeNpyFile(model: OnnxEncoderModel, input: string, out:
       files[name] = join(out, `${name}.npy`);
       writers.push([name, await createNpyWriter(files[name], { shape: [n, ...model.outputShape(name)] })]);
     }
-    const progress = options.progress === false ? null : createProgress('encode', n);
+    const progress = (options.progress ?? process.stderr.isTTY) ? createProgress('encode', n) : null;
     const chunks = readNpyRows(input, { chunkRows: options.batch });
     let pending = chunks.next();
     let writes: Promise<void>[] = [];
@@ -61,7 +61,9 @@ export async function encodeNpyFile(model: OnnxEncoderModel, input: string, out:
       await chunks.return(undefined);
     }
     for (const [, writer] of writers) await writer.close();
-    progress?.finish(`encoded ${n} rows of ${input} into ${names.map((name) => files[name]).join(', ')}`);
+    const summary = `encoded ${n} rows of ${input} into ${names.map((name) => files[name]).join(', ')}`;
+    if (progress) progress.finish(summary);
+    else process.stderr.write(`${summary}\n`);
     return { rows: n, files };
   } catch (error) {
     for (const [, writer] of writers) await writer.abort();
