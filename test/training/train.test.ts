@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataSet } from '../../src/data/data-set.ts';
 import { readNpy } from '../../src/npy/read.ts';
 import { parseSchedule } from '../../training/anneal/schedule.ts';
+import { loadCheckpoint } from '../../training/checkpoint/checkpoint-file.ts';
 import type { Learner } from '../../training/run/learner.ts';
 import { trainLoop } from '../../training/run/train-loop.ts';
 import { train, type TrainOptions } from '../../training/train.ts';
@@ -101,9 +102,39 @@ describe('the training loop', () => {
     const out = tempDir();
     const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
     const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
-    await expect(trainLoop(data, learner, options)).rejects.toThrow(/non-finite.*epoch 2.*checkpoint of epoch 1.*intact/);
+    await expect(trainLoop(data, learner, options)).rejects.toThrow(/epoch 2 diverged \(the objective = NaN\).*checkpoint of epoch 1 are kept.*smaller --lr/);
     const checkpoint = join(out, 'checkpoint.ckpt');
     expect(existsSync(checkpoint)).toBe(true);
+    expect(readMetrics(out)).toHaveLength(1);
+    dictionary.dispose();
+  });
+
+  it('keeps the last good checkpoint when the objective is finite but the parameters are not', async () => {
+    const data = await loadDataSet({ ...dataDefaults.bars, size: 3, samples: 20 }, 1);
+    const dictionary = tf.variable(tf.randomNormal([9, 6], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>;
+    const encoderWeight = Float32Array.of(1, 2, 3);
+    let epochsRun = 0;
+    const learner: Learner = {
+      family: 'diag',
+      dictionary,
+      unitsPerEpoch: () => 1,
+      trainEpoch: () => {
+        if (++epochsRun === 2) encoderWeight[1] = Infinity;
+        return -1;
+      },
+      posterior: (x) => ({ family: 'diag', mean: tf.zeros([x.shape[0], 6]), std: tf.ones([x.shape[0], 6]) }),
+      describe: () => ({}),
+      saveState: () => ({ state: { epochsRun }, arrays: { encoderWeight: encoderWeight.slice() } }),
+      loadState: () => undefined,
+      dispose: () => undefined,
+    };
+    const out = tempDir();
+    const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
+    const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
+    await expect(trainLoop(data, learner, options)).rejects.toThrow(/epoch 2 diverged \(encoderWeight\[1\] = Infinity\)/);
+    const saved = await loadCheckpoint<{ epoch: number }>(join(out, 'checkpoint.ckpt'));
+    expect(saved.state.epoch).toBe(1);
+    expect(Array.from(saved.arrays.encoderWeight!)).toEqual([1, 2, 3]);
     expect(readMetrics(out)).toHaveLength(1);
     dictionary.dispose();
   });

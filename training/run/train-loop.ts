@@ -19,6 +19,7 @@ import type { Schedule } from '../anneal/schedule.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { evaluateDataSetAsync } from '../evaluate/evaluate-data-set.ts';
 import { normalizeColumns } from '../objective/point-statistics.ts';
+import { divergence, firstNonFinite } from './epoch-health.ts';
 import type { Learner } from './learner.ts';
 import { parseLoopState, type LoopState } from './loop-state.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
@@ -56,6 +57,10 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
   }
 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (epoch >= config.epochs) {
+    log(`${options.out}: the run is already complete (${epoch} epochs done, --epochs ${config.epochs}); nothing was changed. To train on, resume with a larger --epochs`);
+    return metrics;
+  }
   for (; epoch < config.epochs; epoch++) {
     const { gamma, delta } = options.schedule(epoch);
     const units = learner.unitsPerEpoch(data.n);
@@ -73,8 +78,7 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
     const seconds = (performance.now() - started) / 1000;
     if (!Number.isFinite(last)) {
       progress.finish(`epoch ${epoch + 1}: stopped`);
-      const kept = epoch > 0 ? `the checkpoint of epoch ${epoch} in ${paths.checkpoint} is intact (continue with --resume)` : 'no checkpoint was written';
-      throw new UserError(`the objective became non-finite (${last}) in epoch ${epoch + 1}; ${kept}; a smaller --lr may help`);
+      throw divergence(epoch, `the objective = ${last}`, config, paths.checkpoint);
     }
     const evalStarted = performance.now();
     const evaluation = {
@@ -105,6 +109,12 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       eval_seconds: (performance.now() - evalStarted) / 1000,
       ...options.extraMetrics?.(dictionary),
     };
+    const saved = await learner.saveState();
+    const diverged = firstNonFinite(row, { lambda: report.lambda, dictionary, ...saved.arrays });
+    if (diverged) {
+      progress.finish(`epoch ${epoch + 1}: stopped`);
+      throw divergence(epoch, diverged, config, paths.checkpoint);
+    }
     metrics.push(row);
     progress.finish(
       `epoch ${epoch + 1}/${config.epochs}: ELBO ${row.elbo.toFixed(4)}  H[q] ${row.entropy_q.toFixed(3)}  H[p(z)] ${row.entropy_prior.toFixed(3)}  H[p(x|z)] ${row.entropy_likelihood.toFixed(3)}  Gini ${row.gini_mean.toFixed(3)}±${row.gini_sd.toFixed(3)}  ${Math.round(row.samples_per_second)} samples/s`,
@@ -118,7 +128,6 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       tile: data.tile,
       modelCard: modelCard(data, learner, config, row, report.sigma2),
     });
-    const saved = await learner.saveState();
     await saveCheckpoint<LoopState>(paths.checkpoint, {
       state: { epoch: epoch + 1, rng: rng.state(), metrics, config, learner: saved.state },
       arrays: saved.arrays,
