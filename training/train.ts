@@ -14,7 +14,7 @@ import { defaultEncoderConfig } from './encoder/encoder.ts';
 import { DeviceAmortizedLearner } from './gpu/device-amortized-learner.ts';
 import { createNonAmortizedLearner } from './non-amortized/create-learner.ts';
 import { ParallelAmortizedLearner } from './parallel/parallel-amortized-learner.ts';
-import type { Learner } from './run/learner.ts';
+import type { Learner, LearnerState } from './run/learner.ts';
 import { trainLoop } from './run/train-loop.ts';
 import type { MetricsRow } from './run/run-files.ts';
 
@@ -24,9 +24,11 @@ export interface TrainOptions {
   out: string;
   /** continue the run in `out` from its checkpoint */
   resume: boolean;
+  /** start a new run from these variables instead of the seeded initialisation (fine-tuning) */
+  initialState?: LearnerState;
 }
 
-export async function train({ config, out, resume }: TrainOptions): Promise<MetricsRow[]> {
+export async function train({ config, out, resume, initialState }: TrainOptions): Promise<MetricsRow[]> {
   // The prior preset's γ = 10 shrinks an encoder's outputs by orders of magnitude, which Adam then
   // takes many epochs to undo, so amortized runs default to no annealing (measured in the README).
   // Non-amortized runs too: on bars, γ = 10 collapses the jointly fitted codes to zero (ELBO ≈ −50)
@@ -38,6 +40,7 @@ export async function train({ config, out, resume }: TrainOptions): Promise<Metr
     const backend = await useBackend(config.backend);
     const data = await loadDataSet(config.data, config.seed);
     const learner = await createLearner(config, data);
+    if (initialState && !resume) learner.loadState(initialState);
     const truth = data.groundTruth;
     try {
       return await trainLoop(data, learner, {

@@ -127,11 +127,12 @@ describe('ONNX export', () => {
     const model = onnxProto.onnx.ModelProto.decode(f.bytes);
     expect(Number(model.irVersion)).toBe(ONNX_IR_VERSION);
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', ONNX_OPSET]]);
-    for (const v of [...model.graph!.input, ...model.graph!.output]) expect(v.type!.tensorType!.shape!.dim[0]!.dimParam).toBe('batch');
-    const init = new Map(model.graph!.initializer.map((t) => [t.name, t]));
-    expect(init.get(INITIALIZER_NAMES.dictionary)!.dims.map(Number)).toEqual([9, 4]);
-    expect(init.get(INITIALIZER_NAMES.priorScales)!.dims.map(Number)).toEqual([4]);
-    expect(init.get(INITIALIZER_NAMES.noiseVariance)!.dims.map(Number)).toEqual([]);
+    const graph = model.graph!;
+    for (const v of [...graph.input!, ...graph.output!]) expect(v.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
+    const dims = (name: string) => graph.initializer!.find((t) => t.name === name)!.dims!.map(Number);
+    expect(dims(INITIALIZER_NAMES.dictionary)).toEqual([9, 4]);
+    expect(dims(INITIALIZER_NAMES.priorScales)).toEqual([4]);
+    expect(dims(INITIALIZER_NAMES.noiseVariance)).toEqual([]);
     const keys = model.metadataProps.map((p) => p.key);
     expect(keys).toEqual(expect.arrayContaining(['model_author', 'model_license', 'entropy_sc.model_card']));
     expect(f.model.card).toEqual(testCard('lowrank', 9, 4, 2, f.sigma2));

@@ -47,6 +47,25 @@ export interface EncoderGraphOptions {
   fullCovariance: boolean;
 }
 
+/** Initializer-name prefixes of the encoder's layers (`<prefix>.weight`, `<prefix>.bias`). */
+export const LAYER_NAMES = {
+  input: 'encoder.input',
+  expand: (block: number) => `encoder.block${block}.expand`,
+  project: (block: number) => `encoder.block${block}.project`,
+  mean: 'encoder.mean',
+  std: 'encoder.std',
+  factor: 'encoder.factor',
+} as const;
+
+/** The layers' name prefixes in the order of Encoder.variables() (checkpoints use it). */
+export function layerOrder(blocks: number, lowrank: boolean): string[] {
+  const names = [LAYER_NAMES.input];
+  for (let k = 0; k < blocks; k++) names.push(LAYER_NAMES.expand(k), LAYER_NAMES.project(k));
+  names.push(LAYER_NAMES.mean, LAYER_NAMES.std);
+  if (lowrank) names.push(LAYER_NAMES.factor);
+  return names;
+}
+
 /** Adds the encoder and its outputs to `g`. @returns the output names, in cli.md's order */
 export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: FrozenTheta, options: EncoderGraphOptions): OutputName[] {
   const { d, h, rank } = w;
@@ -58,20 +77,20 @@ export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: Fro
   const dense = (layer: DenseWeights, input: string, name: string, output?: string) =>
     g.op('Gemm', [input, g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]), g.float(`${name}.bias`, layer.bias, [layer.outputs])], {}, output);
 
-  let hidden = dense(w.input, x, 'encoder.input');
+  let hidden = dense(w.input, x, LAYER_NAMES.input);
   w.blocks.forEach((block, k) => {
-    const inner = g.op('Relu', [dense(block.expand, g.op('Relu', [hidden]), `encoder.block${k}.expand`)]);
-    hidden = g.op('Add', [hidden, dense(block.project, inner, `encoder.block${k}.project`)]);
+    const inner = g.op('Relu', [dense(block.expand, g.op('Relu', [hidden]), LAYER_NAMES.expand(k))]);
+    hidden = g.op('Add', [hidden, dense(block.project, inner, LAYER_NAMES.project(k))]);
   });
-  const mean = dense(w.meanHead, hidden, 'encoder.mean', 'mean');
-  const std = g.op('Add', [g.op('Softplus', [dense(w.stdHead, hidden, 'encoder.std')]), g.scalar(MIN_STD)]);
+  const mean = dense(w.meanHead, hidden, LAYER_NAMES.mean, 'mean');
+  const std = g.op('Add', [g.op('Softplus', [dense(w.stdHead, hidden, LAYER_NAMES.std)]), g.scalar(MIN_STD)]);
   const squaredStd = g.op('Mul', [std, std], {}, w.family === 'lowrank' ? 'cov_diag' : 'variance');
 
   // T_n,hh (math.md, the families' table)
   let variance = squaredStd;
   let factor: string | null = null;
   if (w.factorHead) {
-    factor = g.op('Reshape', [dense(w.factorHead, hidden, 'encoder.factor'), g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
+    factor = g.op('Reshape', [dense(w.factorHead, hidden, LAYER_NAMES.factor), g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
     variance = g.op('Add', [g.op('ReduceSumSquare', [factor], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd], {}, 'variance');
   }
   const reconstruction = g.op('Gemm', [mean, dictionary], { transB: { int: 1 } }, 'reconstruction');
