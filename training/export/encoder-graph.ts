@@ -59,7 +59,7 @@ export const LAYER_NAMES = {
 
 /** The layers' name prefixes in the order of Encoder.variables() (checkpoints use it). */
 export function layerOrder(blocks: number, lowrank: boolean): string[] {
-  const names = [LAYER_NAMES.input];
+  const names: string[] = [LAYER_NAMES.input];
   for (let k = 0; k < blocks; k++) names.push(LAYER_NAMES.expand(k), LAYER_NAMES.project(k));
   names.push(LAYER_NAMES.mean, LAYER_NAMES.std);
   if (lowrank) names.push(LAYER_NAMES.factor);
