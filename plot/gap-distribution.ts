@@ -10,6 +10,8 @@ export interface GapSample {
   name: string;
   /** per-point gaps ℓ_n(refined) − ℓ_n(encoder) [N] */
   gaps: ArrayLike<number>;
+  /** their quantiles and mean (all points) */
+  stats: { p05: number; q1: number; median: number; q3: number; p95: number; mean: number };
 }
 
 /** Points drawn per run in the strip (the boxes use all points). */
@@ -18,7 +20,7 @@ const STRIP_POINTS = 400;
 /** @param runs one entry per run, left to right */
 export function gapDistributionSpec(runs: readonly GapSample[]): TopLevelSpec {
   const order = runs.map((r) => r.name);
-  const boxes = runs.map((r) => ({ run: r.name, ...quantiles(r.gaps) }));
+  const boxes = runs.map((r) => ({ run: r.name, ...r.stats }));
   const strip = runs.flatMap((r) => {
     const step = Math.max(1, Math.floor(r.gaps.length / STRIP_POINTS));
     const points = [];
@@ -59,18 +61,4 @@ export function gapDistributionSpec(runs: readonly GapSample[]): TopLevelSpec {
       },
     ],
   };
-}
-
-/** Quantiles of the finite values, by linear interpolation between order statistics. */
-export function quantiles(values: ArrayLike<number>): { p05: number; q1: number; median: number; q3: number; p95: number; mean: number } {
-  const sorted = Float64Array.from(values).filter(Number.isFinite).sort();
-  const at = (p: number) => {
-    if (sorted.length === 0) return 0;
-    const k = p * (sorted.length - 1);
-    const lo = Math.floor(k);
-    const hi = Math.min(sorted.length - 1, lo + 1);
-    return sorted[lo]! + (k - lo) * (sorted[hi]! - sorted[lo]!);
-  };
-  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
-  return { p05: at(0.05), q1: at(0.25), median: at(0.5), q3: at(0.75), p95: at(0.95), mean };
 }

@@ -1,0 +1,67 @@
+/** `entropy-sc gap`: the amortization gap of a run's encoder, or of several runs side by side (cli.md). */
+import { Command } from 'commander';
+import { UserError } from '@entropy-sc/core/errors';
+import { dataDefaults, parseDataSpec, type DataFlags } from '@entropy-sc/core/schema/data-spec';
+import { positiveInt, positiveNumber, seed } from '../parse.ts';
+
+interface GapFlags extends DataFlags {
+  run?: string;
+  compare?: string[];
+  data: string;
+  json: boolean;
+  full: boolean;
+  out?: string;
+  workers?: number;
+  iterations?: number;
+  backend: string;
+  seed?: number;
+}
+
+/** Points the gap evaluates on generated data unless --samples says otherwise. */
+const DEFAULT_POINTS = 2000;
+
+export function registerGap(program: Command): void {
+  const { bars } = dataDefaults;
+  program
+    .command('gap')
+    .description(
+      'amortization gap: with Θ = (λ, W̃, σ²) frozen at a run\'s values, every point\'s ELBO for the encoder\'s posterior and for that posterior refined by L-BFGS; prints {"amortized_elbo", "refined_elbo", "gap", "per_point": {"mean", "median", "p95"}, "family"}',
+    )
+    .option('--run <DIR>', 'a training run directory (amortized)')
+    .option('--compare <DIR...>', 'several run directories, compared on the same data and points')
+    .requiredOption('--data <spec>', 'data: a .npy file of rows [N, D], bars, or images:DIR (as for train)')
+    .option('--samples <N>', `points: to generate (bars, images; default ${DEFAULT_POINTS}) or the first rows of a .npy file (default all)`, positiveInt)
+    .option('--seed <S>', "seed of generated data (default: the (first) run's seed, i.e. its training data)", seed)
+    .option('--full', 'also refine in the full-covariance family (what the family itself costs)', false)
+    .option('--json', 'print one JSON object (an array of them with --compare)', false)
+    .option('--out <dir>', 'write report.json, gaps.md (table) and gaps.png (per-point gap distributions) there')
+    .option('--workers <N>', 'refinement threads (default: all cores)', positiveInt)
+    .option('--iterations <k>', 'L-BFGS iteration limit per refinement batch of 128 points (default 1000)', positiveInt)
+    .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
+    .option('--bars-size <b>', `bars: grid size (D = b², default ${bars.size})`, positiveInt)
+    .option('--noise <std>', `bars: noise standard deviation (default ${bars.noise})`, positiveNumber)
+    .option('--patch <P>', 'images: patch size (default 16)', positiveInt)
+    .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
+    .action(async (flags: GapFlags) => {
+      if ((flags.run === undefined) === (flags.compare === undefined)) throw new UserError('gap: give either --run DIR or --compare DIR1 DIR2 ...');
+      const { samples, ...dataFlags } = flags;
+      const data = parseDataSpec(flags.data, dataFlags);
+      const { useBackend } = await import('@entropy-sc/training/backend');
+      const { gapJson, gapTable, runGaps } = await import('@entropy-sc/training/gap/gap-files');
+      await useBackend(flags.backend);
+      const runs = await runGaps({
+        runs: flags.run !== undefined ? [flags.run] : flags.compare!,
+        data,
+        samples: samples ?? (data.kind === 'npy' ? undefined : DEFAULT_POINTS),
+        seed: flags.seed,
+        full: flags.full,
+        workers: flags.workers,
+        out: flags.out,
+        maxIterations: flags.iterations,
+      });
+      if (flags.json) {
+        const objects = runs.map((r) => gapJson(r.report));
+        process.stdout.write(JSON.stringify(flags.run !== undefined ? objects[0] : runs.map((r, i) => ({ run: r.name, ...objects[i] }))) + '\n');
+      } else process.stdout.write(gapTable(runs));
+    });
+}
