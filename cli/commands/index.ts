@@ -5,6 +5,7 @@ import { registerDoctor } from './doctor.ts';
 import { registerElbo } from './elbo.ts';
 import { registerEncode } from './encode.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerGap } from './gap.ts';
 import { registerExport } from './export.ts';
 import { registerPatches } from './patches.ts';
 import { registerServe } from './serve.ts';
@@ -12,4 +13,4 @@ import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerEvaluate, registerPatches, registerExport, registerEncode, registerDemo, registerServe, registerDoctor];
+export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerEvaluate, registerGap, registerPatches, registerExport, registerEncode, registerDemo, registerServe, registerDoctor];
