@@ -4,6 +4,13 @@
  * fixed, maximising the minibatch's L_{γ,δ} (Eq. 17), then one Adam step on W for the same objective
  * with the posteriors fixed. Each point keeps its posterior parameters across epochs, so later
  * E-steps start from the last fit.
+ *
+ * A point's stored posterior was fitted when its minibatch was last visited, under an older W, so
+ * the per-epoch report (`evaluate`) refits every point for the epoch's W first, warm-started from
+ * the stored fit, maximising L_{1,1} over chunks as large as one L-BFGS problem allows (JOINT_LIMIT
+ * values, as `entropy-sc evaluate` does), so λ and σ² are close to their whole-data optimum: the
+ * report is the ELBO of the learned W. The refitted posteriors serve the report only; training
+ * goes on from its own.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
@@ -12,12 +19,14 @@ import { normalizeColumns, pointStatistics } from '../objective/point-statistics
 import type { Posterior, PosteriorFamily } from '../objective/posterior.ts';
 import { randomDictionary } from '../init/random-dictionary.ts';
 import { Adam } from '../optim/adam.ts';
+import { evaluateDataSet, type DataSetReport, type EvaluationInput } from '../evaluate/evaluate-data-set.ts';
 import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
 import { gatherRows } from '../tensor/gather-rows.ts';
-import { fitPosteriors } from './e-step.ts';
+import { ELBO_OBJECTIVE, fitPosteriors } from './e-step.ts';
 import { ridgeCodes } from './initial-means.ts';
 import { PointStore } from './point-store.ts';
-import { parameterTensors, PosteriorVariables, toPosterior, type PointLayout } from './posterior-variables.ts';
+import { JOINT_LIMIT } from './defaults.ts';
+import { parameterTensors, pointSizes, PosteriorVariables, toPosterior, type PointLayout } from './posterior-variables.ts';
 
 export interface EmLearnerOptions extends PointLayout {
   n: number;
@@ -31,6 +40,13 @@ export interface EmLearnerOptions extends PointLayout {
   historySize: number;
   /** starting spread of a point's posterior on its first visit */
   initialStd: number;
+  /** L-BFGS iterations of the per-epoch refit for the report (default eStepIterations) */
+  evaluationIterations?: number;
+}
+
+function storedPosterior(store: PointStore, start: number, end: number): Posterior {
+  const rows = Array.from({ length: end - start }, (_, i) => start + i);
+  return toPosterior(store.layout, parameterTensors(store.layout, store.gather(rows), rows.length));
 }
 
 export class EmLearner implements Learner {
@@ -96,8 +112,30 @@ export class EmLearner implements Learner {
   }
 
   posterior(_x: tf.Tensor2D, start: number, end: number): Posterior {
-    const rows = Array.from({ length: end - start }, (_, i) => start + i);
-    return toPosterior(this.options, parameterTensors(this.options, this.store.gather(rows), rows.length));
+    return storedPosterior(this.store, start, end);
+  }
+
+  /** The whole-data report with every point refitted for the current W (see the header). */
+  evaluate(input: EvaluationInput): DataSetReport {
+    const { x, n, d } = input;
+    const refitted = new PointStore(this.options, n);
+    const wn = tf.tidy(() => normalizeColumns(this.dictionary));
+    const iterations = this.options.evaluationIterations ?? this.options.eStepIterations;
+    const perPoint = pointSizes(this.options).reduce((a, b) => a + b, 0);
+    const chunk = Math.ceil(n / Math.ceil((n * perPoint) / JOINT_LIMIT));
+    try {
+      for (let start = 0; start < n; start += chunk) {
+        const rows = Array.from({ length: Math.min(n, start + chunk) - start }, (_, i) => start + i);
+        const xb = tf.tensor2d(x.subarray(start * d, (start + rows.length) * d), [rows.length, d]);
+        const q = this.variablesFor(rows.length, this.store.gatherOrInitialise(rows, () => ridgeCodes(xb, wn), this.options.initialStd));
+        fitPosteriors(xb, wn, q, ELBO_OBJECTIVE, { maxIterations: iterations, historySize: this.options.historySize });
+        refitted.scatter(rows, q.read());
+        xb.dispose();
+      }
+    } finally {
+      wn.dispose();
+    }
+    return evaluateDataSet({ ...input, posterior: (_x, start, end) => storedPosterior(refitted, start, end) });
   }
 
   describe(): Record<string, unknown> {
