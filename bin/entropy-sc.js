@@ -19,6 +19,7 @@ if (process.env[SUPERVISOR_ENV]) await runChild(Number(process.env[SUPERVISOR_EN
 else supervise();
 
 async function runChild(supervisor) {
+  Error.stackTraceLimit = 50; // for the report of an unexpected error
   watchParent(supervisor);
   process.channel?.unref();
   const { register } = await import('tsx/esm/api');

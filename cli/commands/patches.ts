@@ -1,6 +1,7 @@
 /** `entropy-sc patches`: the natural-image data set of `train` as an .npy array (cli.md). */
 import { Command } from 'commander';
 import { ensure } from '@entropy-sc/core/errors';
+import { checkOutputFile } from '@entropy-sc/core/fs/output-dir';
 import { dataDefaults, parseDataSpec } from '@entropy-sc/core/schema/data-spec';
 import { positiveInt, seed } from '../parse.ts';
 
@@ -27,6 +28,7 @@ export function registerPatches(program: Command): void {
     .option('--float64', 'write float64 instead of float32', false)
     .action(async (flags: PatchesFlags) => {
       ensure(flags.data.startsWith('images:'), `--data must be images:DIR or images:FILE.mat, got '${flags.data}'`);
+      await checkOutputFile(flags.out, '--out');
       const { loadDataSet } = await import('@entropy-sc/core/data/data-set');
       const { writeNpy } = await import('@entropy-sc/core/npy/write');
       const spec = parseDataSpec(flags.data, { patch: flags.patch, samples: flags.samples, whiten: flags.whiten });

@@ -5,6 +5,7 @@
  * number.
  */
 
+import { UserError } from '../errors.ts';
 import { annealedElbo, entropiesOfSums } from './entropies.ts';
 
 /** The JSON report of `entropy-sc elbo` (cli.md). */
@@ -71,4 +72,22 @@ export class ElboAccumulator {
       h,
     };
   }
+}
+
+/**
+ * Returns `report` if all its numbers are finite, or throws one line naming the first that is not
+ * and why (finite float32 statistics whose totals give σ² or a λ of 0, or overflow float64).
+ * @param what what the report is of, e.g. "the ELBO of X.npy"
+ */
+export function checkFiniteReport<R extends ElboReport>(report: R, what: string): R {
+  const bad = (name: string, value: number) =>
+    new UserError(
+      `${what} is not finite (${name} = ${value}): the posteriors are degenerate (an exact reconstruction gives σ² = 0, codes that are all 0 give λ = 0) or the values too large for float32`,
+    );
+  report.lambda.forEach((l, k) => {
+    if (!(l > 0 && Number.isFinite(l))) throw bad(`lambda[${k}]`, l);
+  });
+  if (!(report.sigma2 > 0 && Number.isFinite(report.sigma2))) throw bad('sigma2', report.sigma2);
+  for (const key of ['entropy_q', 'entropy_prior', 'entropy_likelihood', 'elbo'] as const) if (!Number.isFinite(report[key])) throw bad(key, report[key]);
+  return report;
 }

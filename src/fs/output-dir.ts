@@ -1,5 +1,5 @@
 /**
- * Output folders (`--out`): created one level at a time from the deepest folder that exists, so a
+ * Output paths. Folders (`--out DIR`) are created one level at a time from the deepest folder that exists, so a
  * path that cannot be created fails at once with one line. (Node's recursive mkdir loops forever
  * under /proc, and its errors for a file, /dev/null or "" are stack traces.)
  */
@@ -22,6 +22,21 @@ const VIRTUAL_FILE_SYSTEMS: Record<number, string> = {
  * Makes sure `dir` is a folder this process can write into, creating it (and missing parents).
  * @param flag the option that named it, for messages
  */
+/**
+ * Refuses an output file path that is empty or names something other than a regular file (a folder,
+ * /dev/null): replacing it would not be a write.
+ * @param flag the option that named it, for messages
+ */
+export async function checkOutputFile(path: string, flag?: string): Promise<void> {
+  const name = flag ? `${flag} ${path}` : path;
+  if (path.trim() === '') throw new UserError(`${flag ?? 'output file'}: the file name is empty`);
+  const existing = await stat(path).catch(() => null);
+  if (existing && !existing.isFile())
+    throw new UserError(`${name}: ${existing.isDirectory() ? 'is a folder' : 'is not a regular file'}; give the path of a file to write`);
+  const folder = await stat(dirname(path)).catch(() => null);
+  if (!folder?.isDirectory()) throw new UserError(`${name}: cannot write, its folder ${dirname(path)} does not exist`);
+}
+
 export async function makeOutputDir(dir: string, flag = '--out'): Promise<void> {
   if (dir.trim() === '') throw new UserError(`${flag}: the folder name is empty`);
   const missing: string[] = [];

@@ -7,9 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.ts';
+import { checkOutputFile } from './output-dir.ts';
 import { tellSupervisor } from './supervisor-channel.ts';
 
 /** `<target>.tmp-<pid>-<12 hex>`: group 1 is the pid of the process that wrote it. */
@@ -37,10 +38,7 @@ export interface TempFile {
  * /dev/null), whose replacement would not be a write.
  */
 export async function openTempFile(path: string): Promise<TempFile> {
-  if (path === '') throw new UserError('cannot write to an empty path');
-  const existing = await stat(path).catch(() => null);
-  if (existing && !existing.isFile())
-    throw new UserError(`${path}: ${existing.isDirectory() ? 'is a folder' : 'is not a regular file'}; give the path of a file to write`);
+  await checkOutputFile(path);
   const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   const folder = dirname(temp);
   if (!announced.has(folder)) {

@@ -4,7 +4,7 @@
  * boundary: shapes against each other, values finite, standard deviations positive.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ElboAccumulator, type ElboReport } from '@entropy-sc/core/elbo/elbo-accumulator';
+import { checkFiniteReport, ElboAccumulator, type ElboReport } from '@entropy-sc/core/elbo/elbo-accumulator';
 import { ensure } from '@entropy-sc/core/errors';
 import { shapeText } from '@entropy-sc/core/ndarray';
 import { readNpy, readNpyHeader, readNpyRows } from '@entropy-sc/core/npy/read';
@@ -12,6 +12,7 @@ import { checkDictionary, checkFinite, checkPositive, positionText } from '@entr
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import type { Posterior } from '../objective/posterior.ts';
 import { accumulate } from '../objective/accumulate.ts';
+import { checkStatisticsFinite, zeroUpperTriangles, type RowInput } from './statistics-range.ts';
 
 export type PosteriorFiles =
   | { family: 'diag'; mean: string; std: string }
@@ -85,18 +86,22 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
       });
       const start = xChunk!.start;
       const rows = xChunk!.rows;
+      if (files.posterior.family === 'full') zeroUpperTriangles(pointChunks[1]!.data, h);
+      const inputs: RowInput[] = [{ path: files.data, data: xChunk!.data, shape: [n, d] }];
       checkFinite(xChunk!.data, files.data, [n, d], start);
       pointChunks.forEach((chunk, i) => {
         const f = pointFiles[i]!;
         const shape = f.rank === 2 ? [n, h] : [n, h, files.posterior.family === 'full' ? h : rank];
         checkFinite(chunk.data, f.path, shape, start);
         if (f.positive) checkPositive(chunk.data, f.path, [n, h], 'standard deviations', start);
+        inputs.push({ path: f.path, data: chunk.data, shape });
       });
       if (files.posterior.family === 'full') checkCholeskyDiagonal(files.posterior.chol, pointChunks[1]!.data, h, start);
       tf.tidy(() => {
         const x = tf.tensor2d(toFloat32(xChunk!.data), [rows, d]);
         const q = toPosterior(files.posterior.family, pointChunks.map((c) => toFloat32(c.data)), rows, h, rank);
         const s = pointStatistics(x, wn, q);
+        checkStatisticsFinite({ scaledM: s.scaledM.dataSync(), squaredError: s.squaredError.dataSync(), logDet: s.logDet.dataSync() }, inputs, start);
         accumulate(accumulator, s);
       });
     }
@@ -105,7 +110,7 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
     // Streams left open by an error would close their files only on garbage collection, with a warning.
     await Promise.all(streams.map((s) => s.return?.(undefined)));
   }
-  return accumulator.report(gamma, delta);
+  return checkFiniteReport(accumulator.report(gamma, delta), `the ELBO of ${files.data}`);
 }
 
 function toPosterior(family: PosteriorFiles['family'], arrays: Float32Array[], rows: number, h: number, rank: number): Posterior {

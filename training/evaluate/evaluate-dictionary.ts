@@ -10,14 +10,14 @@
  * increase mean ℓ_n(q, Θ), whose maximum over Θ is L_{1,1}(q) (Theorem 2), so the passes climb
  * towards the same optimum as the one-shot fit.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadDataSet } from '@entropy-sc/core/data/data-set';
 import { specText, type DataSpec } from '@entropy-sc/core/schema/data-spec';
 import { checkDictionary } from '@entropy-sc/core/validate/arrays';
-import { ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
+import { checkFiniteReport, ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
+import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { readNpy } from '@entropy-sc/core/npy/read';
 import { writeNpy } from '@entropy-sc/core/npy/write';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
@@ -29,6 +29,7 @@ import { PointStore } from '../non-amortized/point-store.ts';
 import { parameterTensors, pointSizes, PosteriorVariables, toPosterior, type PointLayout } from '../non-amortized/posterior-variables.ts';
 import { evaluateDataSet, type DataSetReport } from './evaluate-data-set.ts';
 import { accumulate } from '../objective/accumulate.ts';
+import { checkSquaredNorms } from './statistics-range.ts';
 
 export interface DictionaryInput {
   /** data [N, D] row-major */
@@ -183,6 +184,7 @@ export async function evaluateDictionaryFiles(files: EvaluateFiles): Promise<Eva
   checkDictionary(w.data, w.shape, files.weights);
   const data = await loadDataSet(files.data, files.seed);
   const [, h] = checkDictionary(w.data, w.shape, files.weights, { name: specText(files.data), d: data.d });
+  checkSquaredNorms(data.x, data.n, data.d, specText(files.data));
 
   const fit = evaluateDictionary({
     x: data.x,
@@ -194,7 +196,7 @@ export async function evaluateDictionaryFiles(files: EvaluateFiles): Promise<Eva
     seed: files.seed,
     maxIterations: files.maxIterations,
   });
-  const { report } = fit;
+  const report = checkFiniteReport(fit.report, `the ELBO of ${files.weights} on ${specText(files.data)}`);
   const printed: EvaluateReport = {
     elbo: report.elbo,
     entropy_q: report.entropy_q,
@@ -205,7 +207,7 @@ export async function evaluateDictionaryFiles(files: EvaluateFiles): Promise<Eva
     gini_sd: report.gini_sd,
   };
   if (files.out) {
-    await mkdir(files.out, { recursive: true });
+    await makeOutputDir(files.out);
     for (const [name, array] of Object.entries(fittedArrays(fit))) await writeNpy(join(files.out, `${name}.npy`), array);
     const full = { ...printed, lambda: report.lambda, n: report.n, d: report.d, h: report.h, family: files.family, weights: files.weights, data: specText(files.data), iterations: fit.iterations };
     await writeFileAtomic(join(files.out, 'report.json'), JSON.stringify(full, null, 2) + '\n');
