@@ -77,9 +77,10 @@ export class MicroBatcher {
   /**
    * Queues one request's rows.
    * @param x rows [rows, D]; the batcher copies them, the caller keeps its array
+   * @param signal aborted when the client went away: rows still queued are dropped
    * @returns the outputs for exactly these rows, each [rows, ...]
    */
-  submit(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs> {
+  submit(x: Float32Array, rows: number, outputs: readonly OutputName[], signal?: AbortSignal): Promise<Outputs> {
     if (this.wouldOverflow(rows)) {
       this.observer.rejected('queue_full');
       return Promise.reject(new QueueFullError(this.rowsQueued, this.options.maxQueueRows));
@@ -97,6 +98,7 @@ export class MicroBatcher {
       };
       this.queue.push(pending);
       this.rowsQueued += rows;
+      signal?.addEventListener('abort', () => this.drop(pending, signal.reason), { once: true });
       this.dispatch();
     });
   }
@@ -108,14 +110,19 @@ export class MicroBatcher {
   }
 
   private expire(pending: Pending): void {
+    this.observer.rejected('timeout');
+    this.drop(pending, new RequestTimeoutError(this.options.timeoutMs));
+  }
+
+  /** Settles a request now; still queued, it leaves the queue; in a running batch, its results are dropped later. */
+  private drop(pending: Pending, error: unknown): void {
+    if (pending.settled) return;
     const index = this.queue.indexOf(pending);
     if (index >= 0) {
       this.queue.splice(index, 1);
       this.rowsQueued -= pending.rows;
     }
-    // A request already in a running batch is answered now; its rows' results are dropped later.
-    this.observer.rejected('timeout');
-    pending.reject(new RequestTimeoutError(this.options.timeoutMs));
+    pending.reject(error);
     this.notifyIdle();
   }
 

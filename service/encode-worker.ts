@@ -27,15 +27,18 @@ try {
   // One row first, so that the first request does not pay for onnxruntime's warm-up.
   await model.run(new Float32Array(model.d), 1, model.outputs);
   send({ type: 'ready', info: { card: model.card, d: model.d, h: model.h, outputs: [...model.outputs], rowShapes } });
+  // The pool may send the next batch before this one is done: one run at a time, in order.
+  let previous: Promise<void> = Promise.resolve();
   port.on('message', (job: EncodeJob) => {
-    // The main thread validated the rows and the output names: run() skips the checks.
-    model.run(job.x, job.rows, job.outputs).then(
-      (outputs: Outputs) => {
-        const buffers = Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer);
-        send({ type: 'done', id: job.id, outputs }, [...new Set(buffers)]);
-      },
-      (error: unknown) => send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) }),
-    );
+    previous = previous.then(async () => {
+      try {
+        // The main thread validated the rows and the output names: run() skips the checks.
+        const outputs: Outputs = await model.run(job.x, job.rows, job.outputs);
+        send({ type: 'done', id: job.id, outputs }, [...new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer))]);
+      } catch (error) {
+        send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) });
+      }
+    });
   });
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? error.message : String(error), userError: error instanceof UserError });

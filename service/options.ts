@@ -17,7 +17,7 @@ export const DEFAULT_LIMITS: LimitOptions = {
   maxBatchRows: 1024,
   maxQueueDelayMs: 1,
   maxQueueRows: 16384,
-  timeoutMs: 30_000,
+  timeoutMs: 20_000,
   bodyLimitBytes: 64 * 1024 * 1024,
   maxRowsPerRequest: 16384,
 };

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import { admissionCheck } from './admission.ts';
+import { clientGone } from './client-abort.ts';
 import type { ServiceContext } from './context.ts';
 import { selectOutputs } from './outputs.ts';
 import { BODY, jsonRows, npyRows, parseJson, type Rows } from './request-rows.ts';
@@ -37,7 +38,7 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
       }
       const outputs = selectOutputs(asked, info, asked === request.query.outputs ? '?outputs' : `${BODY} "outputs"`);
       request.rows = rows.rows;
-      const result = await batcher.submit(rows.x, rows.rows, outputs);
+      const result = await batcher.submit(rows.x, rows.rows, outputs, clientGone(reply));
       metrics.rowsEncoded.inc(rows.rows);
       if (!npy) return reply.type('application/json; charset=utf-8').send(outputsJson(result));
       const { type, body } = outputsNpy(result);

@@ -1,6 +1,8 @@
 /**
- * A pool of encode worker threads, one onnxruntime session each, one batch at a time per worker.
- * A worker that dies fails the requests of its batch once (WorkerCrashedError, a 500) and is
+ * A pool of encode worker threads, one onnxruntime session each. Each worker holds up to
+ * `jobsPerWorker` batches: it encodes one while the next waits in its message queue, so it never
+ * idles waiting for the main thread to answer and dispatch (which takes long on a loaded machine).
+ * A worker that dies fails the requests of its batches once (WorkerCrashedError, a 500) and is
  * replaced; the replacement takes new batches as soon as it has loaded the model.
  */
 import type { Worker } from 'node:worker_threads';
@@ -17,6 +19,8 @@ export interface PoolOptions {
   provider?: string;
   workers: number;
   threadsPerWorker: number;
+  /** batches sent to a worker before it answers the first (default 2) */
+  jobsPerWorker?: number;
   /** the worker module; tests give a stand-in that speaks the same protocol */
   entry?: URL;
   /** a replacement that fails to start is retried after this long (default 1 s) */
@@ -33,7 +37,7 @@ interface Job {
 
 class Slot {
   ready = false;
-  job: Job | null = null;
+  readonly jobs = new Map<number, Job>();
   lastError = '';
   constructor(readonly worker: Worker) {}
 }
@@ -67,9 +71,13 @@ export class WorkerPool implements BatchRunner {
   }
 
   available(): number {
-    let idle = 0;
-    for (const slot of this.slots) if (slot.ready && !slot.job) idle++;
-    return idle;
+    let free = 0;
+    for (const slot of this.slots) if (slot.ready) free += this.depth - slot.jobs.size;
+    return free;
+  }
+
+  private get depth(): number {
+    return this.options.jobsPerWorker ?? 2;
   }
 
   onAvailable(listener: () => void): void {
@@ -77,13 +85,16 @@ export class WorkerPool implements BatchRunner {
   }
 
   run(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs> {
-    const slot = [...this.slots].find((s) => s.ready && !s.job);
-    if (!slot) return Promise.reject(new Error('run() called with no idle worker'));
+    // The least busy worker: an idle one first.
+    let slot: Slot | undefined;
+    for (const s of this.slots) if (s.ready && s.jobs.size < this.depth && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+    if (!slot) return Promise.reject(new Error('run() called with no free worker'));
+    const chosen = slot;
     return new Promise<Outputs>((resolve, reject) => {
       const job: Job = { id: this.nextId++, resolve, reject };
-      slot.job = job;
+      chosen.jobs.set(job.id, job);
       const message: EncodeJob = { id: job.id, x, rows, outputs };
-      slot.worker.postMessage(message, [x.buffer as ArrayBuffer]);
+      chosen.worker.postMessage(message, [x.buffer as ArrayBuffer]);
     });
   }
 
@@ -98,9 +109,9 @@ export class WorkerPool implements BatchRunner {
     this.slots.add(slot);
     slot.worker.on('message', (message: WorkerMessage) => {
       if (message.type !== 'done' && message.type !== 'error') return;
-      const job = slot.job;
-      if (!job || job.id !== message.id) return;
-      slot.job = null;
+      const job = slot.jobs.get(message.id);
+      if (!job) return;
+      slot.jobs.delete(message.id);
       if (message.type === 'done') job.resolve(message.outputs);
       else job.reject(new Error(`encode worker: ${message.message}`));
       this.wake();
@@ -109,7 +120,7 @@ export class WorkerPool implements BatchRunner {
       this.slots.delete(slot);
       // A worker that never became ready is retried by replace().
       if (this.closing || !slot.ready) return;
-      slot.job?.reject(new WorkerCrashedError());
+      for (const job of slot.jobs.values()) job.reject(new WorkerCrashedError());
       this.options.onRestart?.(`worker exited with code ${code}${slot.lastError ? `: ${slot.lastError}` : ''}`);
       this.replace();
     });

@@ -19,7 +19,7 @@ interface ServeFlags {
   maxBatchRows: number;
   maxDelayMs: number;
   maxQueueRows: number;
-  maxRows: number;
+  maxRows?: number;
   bodyLimitMb: number;
   timeoutMs: number;
   shutdownTimeoutMs?: number;
@@ -47,10 +47,10 @@ export function registerServe(program: Command): void {
     .option('--max-batch-rows <n>', 'rows a batch of concurrent requests grows to', positiveInt, 1024)
     .option('--max-delay-ms <ms>', 'longest a request waits for others to batch with while a worker is free', nonNegativeNumber, 1)
     .option('--max-queue-rows <n>', 'rows that may wait for a worker; beyond, 503 with Retry-After', positiveInt, 16384)
-    .option('--max-rows <n>', 'rows per request (413 beyond)', positiveInt, 16384)
+    .option('--max-rows <n>', 'rows per request, 413 beyond (default: 16384 or --max-queue-rows if lower)', positiveInt)
     .option('--body-limit-mb <MiB>', 'largest request body (413 beyond)', positiveNumber, 64)
-    .option('--timeout-ms <ms>', 'a request not answered within this gets a 504', positiveInt, 30_000)
-    .option('--shutdown-timeout-ms <ms>', 'after SIGTERM, longest wait for in-flight requests (default: --timeout-ms + 5 s)', positiveInt)
+    .option('--timeout-ms <ms>', 'a request not answered within this gets a 504', positiveInt, 20_000)
+    .option('--shutdown-timeout-ms <ms>', 'after SIGTERM or SIGINT, longest wait for in-flight requests (default: --timeout-ms + 5 s; the bin\'s supervisor kills at 30 s)', positiveInt)
     .addOption(new Option('--log-level <level>', 'JSON log lines on stdout').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .action(async (flags: ServeFlags) => {
       const { loadToken } = await import('@entropy-sc/service/auth');
@@ -69,7 +69,7 @@ export function registerServe(program: Command): void {
           maxBatchRows: flags.maxBatchRows,
           maxQueueDelayMs: flags.maxDelayMs,
           maxQueueRows: flags.maxQueueRows,
-          maxRowsPerRequest: flags.maxRows,
+          maxRowsPerRequest: flags.maxRows ?? Math.min(16384, flags.maxQueueRows),
           bodyLimitBytes: Math.round(flags.bodyLimitMb * 1024 * 1024),
           timeoutMs: flags.timeoutMs,
         },

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { VERSION } from '@entropy-sc/core/version';
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
 import { admissionCheck } from '../admission.ts';
+import { clientGone } from '../client-abort.ts';
 import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { HEADER_LENGTH, parseInferRequest } from './infer-request.ts';
@@ -69,6 +70,7 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
           infer.x,
           infer.rows,
           infer.outputs.map((o) => o.name),
+          clientGone(reply),
         );
         metrics.rowsEncoded.inc(infer.rows);
         const { headers, body } = inferResponse(info, infer, outputs);

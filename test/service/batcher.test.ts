@@ -154,6 +154,22 @@ describe('MicroBatcher', () => {
     expect(runner.calls).toHaveLength(0);
   });
 
+  it('drops the queued rows of a client that went away', async () => {
+    const runner = new ManualRunner(0);
+    const batcher = new MicroBatcher(runner, options());
+    const gone = new AbortController();
+    const left = batcher.submit(rowsOf(5, 1), 5, ['mean'], gone.signal);
+    const stays = batcher.submit(rowsOf(2, 2), 2, ['mean']);
+    expect(batcher.queuedRows).toBe(7);
+    gone.abort(new Error('client closed'));
+    await expect(left).rejects.toThrow('client closed');
+    expect(batcher.queuedRows).toBe(2);
+    runner.setSlots(1);
+    expect(runner.calls.map((c) => c.rows)).toEqual([2]);
+    runner.finish(0);
+    expect((await stays).mean!.shape).toEqual([2, 1]);
+  });
+
   it('fails every request of a failed batch, once, and serves the next batch', async () => {
     const runner = new ManualRunner(1);
     const batcher = new MicroBatcher(runner, options({ maxQueueDelayMs: 5 }));
