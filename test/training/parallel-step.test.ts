@@ -29,7 +29,7 @@ function train(learner: Learner, rows: number, steps: number): { values: number[
   const x = Float32Array.from({ length: n * D }, () => rng.normal());
   const values: number[] = [];
   learner.trainEpoch({ x, n, d: D, gamma: 1.5, delta: 0.8, rng: new Random(9), onProgress: (_, value) => values.push(value) });
-  return { values, state: learner.saveState() };
+  return { values, state: learner.saveState() as LearnerState };
 }
 
 /** max |a − b| over an array, relative to max |b| */

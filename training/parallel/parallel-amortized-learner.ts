@@ -9,9 +9,12 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensure } from '@entropy-sc/core/errors';
 import { AmortizedModel, type AmortizedOptions } from '../amortized/amortized-model.ts';
+import { evaluateDataSet, type DataSetReport, type EvaluationInput } from '../evaluate/evaluate-data-set.ts';
 import { objectiveOfSums } from '../objective/statistics-gradient.ts';
 import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
 import { Barrier } from './barrier.ts';
+import { ParallelPosteriors } from './parallel-posteriors.ts';
+import { posteriorWidth } from './posterior-rows.ts';
 import { ShardReplica } from './shard-replica.ts';
 import { Command, Control, Scalar, SharedState } from './shared-state.ts';
 import type { WorkerInit } from './worker.ts';
@@ -25,6 +28,9 @@ const CPU_BACKENDS = ['wasm', 'cpu'];
 
 /** The longest the main thread waits for the workers at one barrier (their start included). */
 const WAIT_LIMIT_MS = 300_000;
+
+/** The largest evaluation batch the worker threads encode (the whole-data evaluation's batch). */
+const ENCODE_ROWS = 1024;
 
 export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOptions> implements Learner {
   private readonly shared: SharedState;
@@ -45,7 +51,15 @@ export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOp
     ensure(options.workers === 1 || CPU_BACKENDS.includes(backend), `--workers ${options.workers} needs the wasm or cpu backend, not ${backend}`);
     const { d, h } = options.encoder;
     const { variables, learningRates: rates } = this;
-    this.shared = SharedState.create({ threads: options.workers, d, h, batch: options.batch, sizes: variables.map((v) => v.size) });
+    this.shared = SharedState.create({
+      threads: options.workers,
+      d,
+      h,
+      batch: options.batch,
+      sizes: variables.map((v) => v.size),
+      encodeRows: ENCODE_ROWS,
+      posteriorWidth: posteriorWidth(options.encoder),
+    });
     this.barrier = new Barrier(this.shared, WAIT_LIMIT_MS);
     this.replica = new ShardReplica(0, this.shared, this.barrier, this.encoder, this.dictionary, rates);
     this.replica.push();
@@ -112,11 +126,28 @@ export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOp
     return value;
   }
 
-  /** Waits until every thread has finished its part of the last step, then loads the parameters. */
+  /**
+   * The whole-data report (evaluate/evaluate-data-set.ts) with the encoder's forward passes, nearly
+   * all of its cost, on every thread; the same numbers as on the main thread alone.
+   */
+  evaluate(input: EvaluationInput): DataSetReport {
+    const posteriors = new ParallelPosteriors(this.shared, this.barrier, input.x, input.n, this.options.encoder, (x) => this.encoder.forward(x));
+    try {
+      const report = evaluateDataSet({ ...input, posterior: (x, start, end) => posteriors.posterior(x, start, end) });
+      posteriors.close();
+      return report;
+    } catch (error) {
+      this.shared.fail(`main thread: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+  }
+
+  /** Waits until every thread has finished its part of the last step; then every thread loads the master parameters. */
   private sync(): void {
     this.shared.control[Control.command] = Command.sync;
     this.barrier.wait();
     this.replica.pull();
+    this.barrier.wait();
   }
 
   override describe(): Record<string, unknown> {
@@ -148,7 +179,7 @@ export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOp
       }
     }
     this.step = saved.state['adamStep'] as number;
-    this.replica.pull();
+    this.sync();
   }
 
   /** Stops the worker threads (they exit without waiting for a barrier) and frees the tensors. */

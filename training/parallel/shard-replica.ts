@@ -13,6 +13,9 @@ import type { Encoder } from '../encoder/encoder.ts';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { objectiveGradient } from '../objective/statistics-gradient.ts';
 import type { Barrier } from './barrier.ts';
+import { copiedTensor } from '../tensor/copied-tensor.ts';
+import { readInto } from '../tensor/read-into.ts';
+import { writePosteriorRows } from './posterior-rows.ts';
 import { adamStepRange } from './shared-adam.ts';
 import { Control, Scalar, type SharedState } from './shared-state.ts';
 
@@ -39,20 +42,13 @@ export class ShardReplica {
   /** Copies the shared master parameters into this thread's variables. */
   pull(): void {
     const { params, offsets } = this.shared;
-    // wasm copies an array into its heap at once; other backends (cpu) keep the array they are given.
-    const copies = tf.getBackend() !== 'wasm';
-    tf.tidy(() => {
-      this.variables.forEach((v, i) => {
-        const values = params.subarray(offsets[i]!, offsets[i + 1]!);
-        v.assign(tf.tensor(copies ? values.slice() : values, v.shape));
-      });
-    });
+    tf.tidy(() => this.variables.forEach((v, i) => v.assign(copiedTensor(params.subarray(offsets[i]!, offsets[i + 1]!), v.shape))));
   }
 
   /** Publishes the master parameters from this thread's variables. */
   push(): void {
     const { params, offsets } = this.shared;
-    this.variables.forEach((v, i) => params.set(v.dataSync() as Float32Array, offsets[i]!));
+    this.variables.forEach((v, i) => readInto(v, params, offsets[i]!));
   }
 
   /** One training step, entered by every thread after the start barrier. */
@@ -69,7 +65,7 @@ export class ShardReplica {
     const gradient = this.shared.gradient(this.index);
     if (hi > lo) {
       const { value, grads } = tf.variableGrads(() => {
-        const x = tf.tensor2d(this.shared.batch.slice(lo * layout.d, hi * layout.d), [hi - lo, layout.d]);
+        const x = copiedTensor<tf.Rank.R2>(this.shared.batch.subarray(lo * layout.d, hi * layout.d), [hi - lo, layout.d]);
         const stats = pointStatistics(x, normalizeColumns(this.dictionary), this.encoder.forward(x));
         const scaledM = tf.sum(stats.scaledM, 0);
         const squaredError = tf.sum(stats.squaredError);
@@ -81,7 +77,7 @@ export class ShardReplica {
         const surrogate = tf.addN([tf.sum(tf.mul(tf.tensor1d(Float32Array.from(g.scaledM)), scaledM)), tf.mul(g.squaredError, squaredError), tf.mul(g.logDet, logDet)]);
         return surrogate as tf.Scalar;
       }, this.variables);
-      this.variables.forEach((v, i) => gradient.set(grads[v.name]!.dataSync() as Float32Array, this.shared.offsets[i]!));
+      this.variables.forEach((v, i) => readInto(grads[v.name]!, gradient, this.shared.offsets[i]!));
       tf.dispose([value, ...Object.values(grads)]);
     } else {
       this.shared.writeSums(this.index, new Float64Array(layout.h), 0, 0);
@@ -91,6 +87,17 @@ export class ShardReplica {
     this.barrier.wait();
     const [start, end] = this.shared.parameterRange(this.index);
     adamStepRange(this.shared, adamStep, this.rates, start, end);
+  }
+
+  /** Encodes this worker thread's evaluation rows into its output (Command.encode). */
+  encode(): void {
+    const rows = this.shared.encodeCounts[this.index - 1]!;
+    if (rows === 0) return;
+    const d = this.shared.layout.d;
+    tf.tidy(() => {
+      const x = copiedTensor<tf.Rank.R2>(this.shared.encodeInputOf(this.index).subarray(0, rows * d), [rows, d]);
+      writePosteriorRows(this.encoder.forward(x), this.shared.encodeOutputOf(this.index));
+    });
   }
 
   dispose(): void {

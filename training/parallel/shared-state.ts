@@ -1,7 +1,8 @@
 /**
  * The memory that the threads of a data-parallel learner share (SharedArrayBuffers, no tfjs): a
  * control block, the current minibatch, each shard's statistic sums and gradient, the master copy of
- * the parameters with Adam's moments, and a failure message. Thread 0 is the main thread.
+ * the parameters with Adam's moments, the rows and posteriors of the evaluation batches the worker
+ * threads encode, and a failure message. Thread 0 is the main thread.
  */
 import type { StatisticSums } from '../objective/statistics-gradient.ts';
 
@@ -23,8 +24,13 @@ export const Control = {
   step: 6,
 } as const;
 
-/** After the start barrier: take a training step, or only wait for the others (the end of an epoch). */
-export const Command = { step: 1, sync: 2 } as const;
+/**
+ * After the start barrier: take a training step; load the master parameters (the end of an epoch,
+ * a restored state); or encode an evaluation batch. Every command but `step` (whose own barriers
+ * follow the read) ends with a second barrier, so the main thread never writes the next command
+ * before every thread has read this one.
+ */
+export const Command = { step: 1, sync: 2, encode: 3 } as const;
 
 /** Scalars of the current step (float64). */
 export const Scalar = { gamma: 0, delta: 1 } as const;
@@ -37,6 +43,10 @@ export interface SharedLayout {
   batch: number;
   /** element counts of the trainable variables, in the learner's order (encoder's, then W) */
   sizes: number[];
+  /** the largest evaluation batch a worker thread encodes */
+  encodeRows: number;
+  /** floats of one point's posterior (posterior-rows.ts) */
+  posteriorWidth: number;
 }
 
 export interface SharedBuffers {
@@ -48,6 +58,9 @@ export interface SharedBuffers {
   params: SharedArrayBuffer;
   m: SharedArrayBuffer;
   v: SharedArrayBuffer;
+  encodeCounts: SharedArrayBuffer;
+  encodeInput: SharedArrayBuffer;
+  encodeOutput: SharedArrayBuffer;
   message: SharedArrayBuffer;
 }
 
@@ -67,6 +80,10 @@ export class SharedState {
   /** Adam's first and second moments [P] */
   readonly m: Float32Array;
   readonly v: Float32Array;
+  /** per worker thread (k − 1 for thread k): rows of the evaluation batch it encodes next */
+  readonly encodeCounts: Int32Array;
+  private readonly encodeInput: Float32Array;
+  private readonly encodeOutput: Float32Array;
   /** start of every variable in the flat vectors, and P at the end */
   readonly offsets: number[];
   private readonly message: Uint8Array;
@@ -83,6 +100,9 @@ export class SharedState {
     this.params = new Float32Array(buffers.params);
     this.m = new Float32Array(buffers.m);
     this.v = new Float32Array(buffers.v);
+    this.encodeCounts = new Int32Array(buffers.encodeCounts);
+    this.encodeInput = new Float32Array(buffers.encodeInput);
+    this.encodeOutput = new Float32Array(buffers.encodeOutput);
     this.message = new Uint8Array(buffers.message);
     this.offsets = [0];
     for (const size of layout.sizes) this.offsets.push(this.offsets[this.offsets.length - 1]! + size);
@@ -101,6 +121,9 @@ export class SharedState {
         params: bytes(total, 4),
         m: bytes(total, 4),
         v: bytes(total, 4),
+        encodeCounts: bytes(layout.threads - 1, 4),
+        encodeInput: bytes((layout.threads - 1) * layout.encodeRows * layout.d, 4),
+        encodeOutput: bytes((layout.threads - 1) * layout.encodeRows * layout.posteriorWidth, 4),
         message: bytes(MESSAGE_BYTES, 1),
       },
       layout,
@@ -133,6 +156,18 @@ export class SharedState {
   gradient(k: number): Float32Array {
     const p = this.parameterCount;
     return this.grads.subarray(k * p, (k + 1) * p);
+  }
+
+  /** Worker thread k's evaluation rows [encodeRows, D]. */
+  encodeInputOf(k: number): Float32Array {
+    const size = this.layout.encodeRows * this.layout.d;
+    return this.encodeInput.subarray((k - 1) * size, k * size);
+  }
+
+  /** Worker thread k's posteriors of those rows [encodeRows, posteriorWidth]. */
+  encodeOutputOf(k: number): Float32Array {
+    const size = this.layout.encodeRows * this.layout.posteriorWidth;
+    return this.encodeOutput.subarray((k - 1) * size, k * size);
   }
 
   writeSums(k: number, scaledM: ArrayLike<number>, squaredError: number, logDet: number): void {

@@ -1,8 +1,8 @@
 /**
  * Entry of a worker thread of the data-parallel learner (spawned by parallel-amortized-learner.ts
  * with tsx's loader). It registers its own tfjs backend, builds a replica of the encoder and W, and
- * then follows the main thread: each start barrier is followed by a step or, at the end of an epoch,
- * nothing (a sync).
+ * then follows the main thread: each start barrier is followed by a step, or by loading the master
+ * parameters (a sync) or encoding an evaluation batch, each closed by a second barrier.
  * Failures are written to the shared state, where a main thread waiting synchronously sees them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -36,7 +36,14 @@ try {
     // Runs until dispose() closes the learner: the barrier then throws LearnerClosed.
     for (;;) {
       barrier.wait();
-      if (Atomics.load(shared.control, Control.command) === Command.step) replica.step();
+      const command = Atomics.load(shared.control, Control.command);
+      if (command === Command.step) {
+        replica.step();
+        continue;
+      }
+      if (command === Command.sync) replica.pull();
+      else if (command === Command.encode) replica.encode();
+      barrier.wait();
     }
   } finally {
     replica.dispose();

@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '@entropy-sc/core/random';
 import type { AnnealWeights } from '../anneal/schedule.ts';
+import type { DataSetReport, EvaluationInput } from '../evaluate/evaluate-data-set.ts';
 import type { Posterior, PosteriorFamily } from '../objective/posterior.ts';
 
 export interface EpochContext extends AnnealWeights {
@@ -36,6 +37,11 @@ export interface Learner {
   trainEpoch(context: EpochContext): number | Promise<number>;
   /** Posteriors of rows [start, end) of the training data, for evaluation. @param x those rows [B, D] */
   posterior(x: tf.Tensor2D, start: number, end: number): Posterior;
+  /**
+   * The whole-data report, where the learner computes it faster itself than the main thread's
+   * `evaluateDataSetAsync` with `posterior` (the data-parallel learner uses all its threads).
+   */
+  evaluate?(input: EvaluationInput): DataSetReport | Promise<DataSetReport>;
   /** Extra description for the model card (encoder widths, optimiser settings). */
   describe(): Record<string, unknown>;
   saveState(): LearnerState | Promise<LearnerState>;
