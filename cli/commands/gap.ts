@@ -6,6 +6,7 @@ import { positiveInt, positiveNumber, seed } from '../parse.ts';
 
 interface GapFlags extends DataFlags {
   run?: string;
+  model?: string;
   compare?: string[];
   data: string;
   json: boolean;
@@ -28,7 +29,8 @@ export function registerGap(program: Command): void {
       'amortization gap: with Θ = (λ, W̃, σ²) frozen at a run\'s values, every point\'s ELBO for the encoder\'s posterior and for that posterior refined by L-BFGS; prints {"amortized_elbo", "refined_elbo", "gap", "per_point": {"mean", "median", "p95"}, "family"}',
     )
     .option('--run <DIR>', 'a training run directory (amortized)')
-    .option('--compare <DIR...>', 'several run directories, compared on the same data and points')
+    .option('--model <M.onnx>', 'a deployed model in place of --run: encoder outputs from onnxruntime, Θ from its initializers')
+    .option('--compare <DIR...>', 'several run directories (or .onnx models), compared on the same data and points')
     .requiredOption('--data <spec>', 'data: a .npy file of rows [N, D], bars, or images:DIR (as for train)')
     .option('--samples <N>', `points: to generate (bars, images; default ${DEFAULT_POINTS}) or the first rows of a .npy file (default all)`, positiveInt)
     .option('--seed <S>', "seed of generated data (default: the (first) run's seed, i.e. its training data)", seed)
@@ -43,14 +45,17 @@ export function registerGap(program: Command): void {
     .option('--patch <P>', 'images: patch size (default 16)', positiveInt)
     .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
     .action(async (flags: GapFlags) => {
-      if ((flags.run === undefined) === (flags.compare === undefined)) throw new UserError('gap: give either --run DIR or --compare DIR1 DIR2 ...');
+      const given = [flags.run, flags.model, flags.compare].filter((v) => v !== undefined);
+      if (given.length !== 1) throw new UserError('gap: give one of --run DIR, --model M.onnx or --compare DIR1 DIR2 ...');
+      if (flags.model !== undefined && !flags.model.endsWith('.onnx')) throw new UserError(`--model ${flags.model}: expected an .onnx file`);
+      const single = flags.run ?? flags.model;
       const { samples, ...dataFlags } = flags;
       const data = parseDataSpec(flags.data, dataFlags);
       const { useBackend } = await import('@entropy-sc/training/backend');
       const { gapJson, gapTable, runGaps } = await import('@entropy-sc/training/gap/gap-files');
       await useBackend(flags.backend);
       const runs = await runGaps({
-        runs: flags.run !== undefined ? [flags.run] : flags.compare!,
+        runs: single !== undefined ? [single] : flags.compare!,
         data,
         samples: samples ?? (data.kind === 'npy' ? undefined : DEFAULT_POINTS),
         seed: flags.seed,
@@ -61,7 +66,7 @@ export function registerGap(program: Command): void {
       });
       if (flags.json) {
         const objects = runs.map((r) => gapJson(r.report));
-        process.stdout.write(JSON.stringify(flags.run !== undefined ? objects[0] : runs.map((r, i) => ({ run: r.name, ...objects[i] }))) + '\n');
+        process.stdout.write(JSON.stringify(single !== undefined ? objects[0] : runs.map((r, i) => ({ run: r.name, ...objects[i] }))) + '\n');
       } else process.stdout.write(gapTable(runs));
     });
 }

@@ -5,11 +5,14 @@
  * one-line errors.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import pngjs from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveRunConfig, type TrainFlags } from '../../src/schema/run-config.ts';
+import { loadDataSet } from '../../src/data/data-set.ts';
+import { exportRun } from '../../training/export/export-run.ts';
 import { runGaps } from '../../training/gap/gap-files.ts';
+import { loadDeployedModel } from '../../training/gap/onnx-model.ts';
 import { train } from '../../training/train.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 
@@ -77,13 +80,34 @@ describe('entropy-sc gap', () => {
     expect(png.width).toBeGreaterThan(400);
   });
 
+  it('--model audits an exported encoder: its amortized ELBO is the mean of the ONNX elbo output', { timeout: 180_000 }, async () => {
+    for (const run of [diag, lowrank]) {
+      const onnx = join(root, `${basename(run)}.onnx`);
+      await exportRun({ run, out: onnx, fullCovariance: false });
+      const r = await runCli(['gap', '--model', onnx, '--data', 'bars', '--samples', '96', '--json', '--workers', '1']);
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as { amortized_elbo: number; gap: number; family: string };
+      expect(out.family).toBe(basename(run));
+      const deployed = await loadDeployedModel(onnx);
+      try {
+        const x = (await loadDataSet({ kind: 'bars', size: 5, samples: 96, noise: 0.1 }, 3)).x;
+        const elbo = await deployed.onnxElbo(x, 96);
+        const mean = elbo.reduce((a, b) => a + b, 0) / elbo.length;
+        expect(Math.abs(out.amortized_elbo - mean)).toBeLessThan(1e-4 * Math.abs(mean));
+      } finally {
+        await deployed.dispose();
+      }
+      expect(out.gap).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('refuses a non-amortized run, a missing run and both --run and --compare with one line', async () => {
     const em = join(root, 'em');
     await train({ config: resolveRunConfig({ data: 'bars', latents: 10, posterior: 'full', amortized: false, epochs: 1, samples: 100 }), out: em, resume: false });
     const cases: Array<[string[], RegExp]> = [
       [['gap', '--run', em, '--data', 'bars'], /non-amortized run has no encoder/],
       [['gap', '--run', join(root, 'nothing'), '--data', 'bars'], /no model card/],
-      [['gap', '--run', diag, '--compare', lowrank, '--data', 'bars'], /either --run DIR or --compare/],
+      [['gap', '--run', diag, '--compare', lowrank, '--data', 'bars'], /give one of --run DIR, --model M.onnx or --compare/],
       [['gap', '--run', diag, '--data', 'bars', '--bars-size', '4'], /D=16 but the model has D=25/],
     ];
     for (const [args, message] of cases) {

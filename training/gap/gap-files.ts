@@ -1,6 +1,6 @@
 /**
- * `entropy-sc gap` (cli.md): the amortization gap of one run (`--run`) or of several side by side
- * (`--compare`, same data, same points): data from a SPEC (a .npy file streams in chunks; generated
+ * `entropy-sc gap` (cli.md): the amortization gap of one run (`--run`), of a deployed model
+ * (`--model M.onnx`) or of several of either side by side (`--compare`, same data, same points): data from a SPEC (a .npy file streams in chunks; generated
  * bars or patches are made once, by default with the first run's seed, i.e. its training data),
  * a markdown table, and the per-point gap distributions as a chart.
  */
@@ -19,13 +19,18 @@ import { gapDistributionSpec } from '@entropy-sc/plot/gap-distribution';
 import { chartPng } from '@entropy-sc/plot/render';
 import { amortizationGap, type GapReport, type GapResult } from './amortization-gap.ts';
 import { RefinePool } from './refine-pool.ts';
+import { readModelFile } from '@entropy-sc/inference/card';
+import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import { loadDeployedModel } from './onnx-model.ts';
+import type { PosteriorArrays } from './posterior-arrays.ts';
+import type { FrozenModel } from './refine-batch.ts';
 import { loadRunModel, readRunCard } from './run-model.ts';
 
 /** Points per chunk of data in memory. */
 const CHUNK_ROWS = 1024;
 
 export interface GapOptions {
-  /** run directories: one (`--run`) or several (`--compare`) */
+  /** run directories or .onnx model files: one (`--run`, `--model`) or several (`--compare`) */
   runs: string[];
   data: DataSpec;
   /** points to evaluate: generated ones (bars, patches), or the first rows of a .npy file (default all) */
@@ -83,17 +88,35 @@ async function dataChunks(spec: DataSpec, samples: number | undefined, seed: num
   };
 }
 
-/** The gap of each run on the same data. */
+/** What the gap needs of a run or a deployed model. */
+interface Subject {
+  card: ModelCard;
+  model: FrozenModel;
+  encode: (x: Float32Array, rows: number) => PosteriorArrays | Promise<PosteriorArrays>;
+  dispose: () => void | Promise<void>;
+}
+
+/** A run directory, or an .onnx file (its card alone when `cardOnly`). */
+async function openSubject(path: string, cardOnly = false): Promise<Subject> {
+  if (path.endsWith('.onnx')) {
+    if (cardOnly) return { card: (await readModelFile(path)).card } as Subject;
+    return loadDeployedModel(path);
+  }
+  if (cardOnly) return { card: await readRunCard(path) } as Subject;
+  return loadRunModel(path);
+}
+
+/** The gap of each run (or model) on the same data. */
 export async function runGaps(options: GapOptions): Promise<RunGap[]> {
   if (options.runs.length === 0) throw new UserError('gap: give --run DIR or --compare DIR1 DIR2 ...');
-  const first = await readRunCard(options.runs[0]!);
-  const { chunks, n } = await dataChunks(options.data, options.samples, options.seed ?? first.seed);
+  const seed = options.seed ?? (await openSubject(options.runs[0]!, true)).card.seed;
+  const { chunks, n } = await dataChunks(options.data, options.samples, seed);
   const results: RunGap[] = [];
   for (const dir of options.runs) {
-    const run = await loadRunModel(dir);
+    const run = await openSubject(dir);
     const pool = await RefinePool.create(run.model, options.workers ?? availableParallelism());
     try {
-      const name = basename(resolve(dir));
+      const name = basename(resolve(dir)).replace(/\.onnx$/, '');
       const result = await amortizationGap({
         chunks: chunks(run.card.d),
         encode: run.encode,
@@ -108,7 +131,7 @@ export async function runGaps(options: GapOptions): Promise<RunGap[]> {
       results.push({ ...result, name, dir });
     } finally {
       await pool.close();
-      run.dispose();
+      await run.dispose();
     }
   }
   if (options.out) await writeGapFiles(options.out, results);
