@@ -6,8 +6,12 @@ import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../training/backend.ts';
+import { defaultModelPath } from '@entropy-sc/inference/default-model';
+import { spawnSync } from 'node:child_process';
 import { measureBarsRun } from './bars-run.ts';
+import { measureEpochRun } from './epoch-run.ts';
 import { measureParallelStep } from './parallel-throughput.ts';
+import { measureService, serviceTable } from './service-throughput.ts';
 import { matMulRate, measureTrainingStep, stepFlops } from './training-throughput.ts';
 
 const backend = process.argv.includes('--backend') ? process.argv[process.argv.indexOf('--backend') + 1]! : 'wasm';
@@ -25,6 +29,10 @@ const rows = [
 ];
 
 const bars = await measureBarsRun(1);
+const service = await measureService(defaultModelPath);
+const epoch = await measureEpochRun({}, 3);
+const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag'));
+const torch = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 const header = '| step (D=256, H=100, batch 512) | threads | samples/s | ms/step | × naive | % of matMul bound | peak RSS MiB | peak tensors MiB |';
 const lines = [
@@ -39,7 +47,18 @@ const lines = [
     return `| ${r.name} | ${r.threads} | ${r.samplesPerSecond.toFixed(0)} | ${r.msPerStep.toFixed(1)} | ${(naive.msPerStep / r.msPerStep).toFixed(1)} | ${((100 * bound) / r.msPerStep).toFixed(0)}% | ${r.peakRssMiB.toFixed(0)} | ${r.peakTensorMiB.toFixed(0)} |`;
   }),
   '',
+  `| default run: ${epoch.name}, ${epoch.epochs} epochs | threads | training s/epoch | evaluation s/epoch | epoch wall s | training samples/s | × step (same run) | evaluation share of epoch |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  `| train --data images:data/natural-images --latents 100 | ${epoch.threads} | ${epoch.trainingSeconds.toFixed(1)} | ${epoch.evaluationSeconds.toFixed(1)} | ${epoch.epochSeconds.toFixed(1)} | ${epoch.samplesPerSecond.toFixed(0)} | ${step ? (epoch.samplesPerSecond / step.samplesPerSecond).toFixed(2) : '–'} | ${((100 * epoch.evaluationSeconds) / epoch.epochSeconds).toFixed(0)}% |`,
+  '',
+  `Epoch wall time: training, whole-data evaluation (ELBO and Gini, on every thread), run files and checkpoint, averaged over the epochs; ELBO after the last epoch ${epoch.elbo.toFixed(4)}.`,
+  torch
+    ? 'python3-torch is installed, but no PyTorch step is timed here yet.'
+    : "No PyTorch row: Debian's python3-torch is not installed on this machine.",
+  '',
   `Bars (train --data bars --latents 10 --posterior full --no-amortized, defaults, seed 1): ${bars.seconds.toFixed(1)} s wall time, ${bars.recovered}/10 bars recovered, ELBO ${bars.elbo.toFixed(4)}.`,
+  '',
+  ...serviceTable(service),
   '',
   '% of matMul bound: the time the step\'s matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.',
   'Baseline for the seed authors\' PyTorch code, same step on this kind of machine with 2 threads (design.md): about 4 100 samples/s.',

@@ -86,7 +86,10 @@ export function matMulRate(): number {
   return (2 * 512 ** 3 * repeats) / seconds / 1e9;
 }
 
-/** Multiply-add FLOPs of one diagonal-family training step (forward + backward ≈ 3 × forward). */
+/**
+ * Multiply-add FLOPs of one training step: forward + backward ≈ 3 × forward for every product but
+ * the input layer's, whose data needs no gradient (2 ×; tfjs's autodiff skips it as well).
+ */
 export function stepFlops(family: AmortizedFamily, rank = 5): number {
   const widths: Array<[number, number]> = [
     [D, 2 * D],
@@ -99,5 +102,5 @@ export function stepFlops(family: AmortizedFamily, rank = 5): number {
     [D, H], // reconstruction W̃ν
   ];
   if (family === 'lowrank') widths.push([2 * D, H * rank], [H, D * rank]);
-  return 3 * 2 * BATCH * widths.reduce((sum, [i, o]) => sum + i * o, 0);
+  return 2 * BATCH * (3 * widths.reduce((sum, [i, o]) => sum + i * o, 0) - D * 2 * D);
 }

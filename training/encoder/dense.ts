@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '@entropy-sc/core/random';
-import { matMul } from '../tensor/mat-mul.ts';
+import { dataMatMul, matMul } from '../tensor/mat-mul.ts';
 
 export interface Dense {
   /** [in, out] */
@@ -22,7 +22,11 @@ export function createDense(inputs: number, outputs: number, rng: Random): Dense
   };
 }
 
-/** @param x [B, in] @returns [B, out] */
-export function applyDense(layer: Dense, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(matMul(x, layer.weight), layer.bias);
+/**
+ * @param x [B, in]
+ * @param input whether x is the data (no gradient flows to it)
+ * @returns [B, out]
+ */
+export function applyDense(layer: Dense, x: tf.Tensor2D, input = false): tf.Tensor2D {
+  return tf.add((input ? dataMatMul : matMul)(x, layer.weight), layer.bias);
 }

@@ -65,7 +65,7 @@ export class Encoder {
 
   /** @param x [B, D] @returns the posterior of every point */
   forward(x: tf.Tensor2D): Posterior {
-    let hidden = applyDense(this.input, x);
+    let hidden = applyDense(this.input, x, true);
     for (const block of this.blocks) {
       const inner = tf.relu(applyDense(block.expand, tf.relu(hidden)));
       hidden = tf.add(hidden, applyDense(block.project, inner));

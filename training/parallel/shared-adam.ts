@@ -11,20 +11,16 @@ export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as cons
 
 /**
  * One step of maximising the objective on elements [lo, hi): the gradient is the sum of the shards'
- * gradients in thread order, in float32 (left in thread 0's gradient).
+ * gradients in thread order, rounded to float32 after each addition (as a float32 accumulator would).
+ * The sum is formed inside the update loop, so each element is read and written once.
  * @param step Adam's step count after this step (1 for the first)
  * @param rates learning rate of each variable (its elements are offsets[i] … offsets[i + 1])
  */
 export function adamStepRange(shared: SharedState, step: number, rates: readonly number[], lo: number, hi: number): void {
   const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
   const { params, m, v, offsets } = shared;
-  const threads = shared.layout.threads;
-  // The summed gradient goes into thread 0's slab, in place (each thread owns its range of it).
-  const gradient = shared.gradient(0);
-  for (let k = 1; k < threads; k++) {
-    const other = shared.gradient(k);
-    for (let i = lo; i < hi; i++) gradient[i] = gradient[i]! + other[i]!;
-  }
+  const shards = Array.from({ length: shared.layout.threads }, (_, k) => shared.gradient(k));
+  const [first, second] = shards;
   const correction2 = Math.sqrt(1 - beta2 ** step);
   for (let variable = 0; variable < rates.length; variable++) {
     const start = Math.max(lo, offsets[variable]!);
@@ -32,7 +28,10 @@ export function adamStepRange(shared: SharedState, step: number, rates: readonly
     if (start >= end) continue;
     const scale = rates[variable]! / (1 - beta1 ** step);
     for (let i = start; i < end; i++) {
-      const g = -gradient[i]!; // adam.ts minimises −L
+      let sum = first![i]!;
+      if (second) sum = Math.fround(sum + second[i]!);
+      for (let k = 2; k < shards.length; k++) sum = Math.fround(sum + shards[k]![i]!);
+      const g = -sum; // adam.ts minimises −L
       const mi = beta1 * m[i]! + (1 - beta1) * g;
       const vi = beta2 * v[i]! + (1 - beta2) * g * g;
       m[i] = mi;

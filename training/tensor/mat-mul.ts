@@ -19,3 +19,17 @@ export const matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = tf.custom
     },
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * x·b for an x that needs no gradient (the data, at the encoder's input): its backward pass forms
+ * only b's gradient xᵀ·dy, not the product and transpose that x's would cost.
+ * @param x [M, K] @param b [K, N] @returns [M, N]
+ */
+export function dataMatMul(x: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const product = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [w, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    save([x]); // the forward pass's tensors are gone by the backward pass unless saved
+    return { value: tf.matMul(x, w), gradFunc: (dy, [sx]) => tf.matMul(tf.transpose(sx as tf.Tensor2D), dy as tf.Tensor2D) };
+  }) as (b: tf.Tensor2D) => tf.Tensor2D;
+  return product(b);
+}
