@@ -11,7 +11,7 @@ import { createProgress } from '@entropy-sc/core/progress';
 import { elboHeatMapPng, reconstructionPng } from './image-pictures.ts';
 import { imagePatches, patchSize } from './image-patches.ts';
 import type { OnnxEncoderModel, OutputName } from './model.ts';
-import { prepareOutputFolder } from './output-folder.ts';
+import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 
 export interface EncodeImagesOptions {
   outputs: readonly OutputName[];
@@ -34,7 +34,7 @@ export async function encodeImages(model: OnnxEncoderModel, source: string, out:
   const stride = options.stride ?? Math.max(1, Math.floor(p / 2));
   const names = model.selectOutputs([...new Set([...options.outputs, 'reconstruction', 'elbo'])]);
   const images = await imagePatches(source, model.card, stride);
-  await prepareOutputFolder(out);
+  await makeOutputDir(out);
   const progress = process.stderr.isTTY ? createProgress('encode images', images.length) : null;
   const done: EncodedImage[] = [];
   const layout: Record<string, unknown>[] = [];

@@ -11,7 +11,7 @@ import { createNpyWriter, type NpyWriter } from '@entropy-sc/core/npy/write';
 import { createProgress } from '@entropy-sc/core/progress';
 import { checkFinite, checkRows, checkWidth } from '@entropy-sc/core/validate/arrays';
 import type { OnnxEncoderModel, OutputName } from './model.ts';
-import { prepareOutputFolder } from './output-folder.ts';
+import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 
 export interface EncodeNpyOptions {
   /** rows per onnxruntime run */
@@ -31,7 +31,7 @@ export async function encodeNpyFile(model: OnnxEncoderModel, input: string, out:
   const [n, d] = checkRows((await readNpyHeader(input)).shape, input);
   checkWidth(d, model.d, input, model.path);
   const names = model.selectOutputs(options.outputs);
-  await prepareOutputFolder(out);
+  await makeOutputDir(out);
   const files: Partial<Record<OutputName, string>> = {};
   const writers: Array<[OutputName, NpyWriter]> = [];
   try {
