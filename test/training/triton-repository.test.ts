@@ -69,9 +69,9 @@ describe('the Triton model repository', () => {
 
     // The graph, decoded independently: FLOAT is 1; the first axis of every tensor is symbolic.
     const graph = onnxProto.onnx.ModelProto.decode(bytes).graph!;
-    const initializers = new Set(graph.initializer.map((t) => t.name));
-    const fromGraph = (values: onnxProto.onnx.IValueInfoProto[]) =>
-      values
+    const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
+    const fromGraph = (values: onnxProto.onnx.IValueInfoProto[] | null | undefined) =>
+      (values ?? [])
         .filter((v) => !initializers.has(v.name!))
         .map((v) => {
           const dims = v.type!.tensorType!.shape!.dim!;
