@@ -2,10 +2,12 @@
  * `entropy-sc train`: loads the data set, picks the backend and the learner, and runs the epoch loop.
  */
 import { loadDataSet, type DataSet } from '@entropy-sc/core/data/data-set';
+import { dataShape } from '@entropy-sc/core/data/data-shape';
 import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { lockRunDir } from '@entropy-sc/core/fs/run-lock';
 import { UserError } from '@entropy-sc/core/errors';
 import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
+import { checkRunMemory, estimateRunMemory, type RunShape } from '@entropy-sc/core/resources/memory-estimate';
 import type { RunConfig } from '@entropy-sc/core/schema/run-config';
 import { AmortizedLearner } from './amortized/amortized-learner.ts';
 import { parseSchedule } from './anneal/schedule.ts';
@@ -34,6 +36,7 @@ export async function train({ config, out, resume, initialState }: TrainOptions)
   // Non-amortized runs too: on bars, γ = 10 collapses the jointly fitted codes to zero (ELBO ≈ −50)
   // in every seed tried, and no annealing recovers all bars (non-amortized/create-learner.ts).
   const schedule = parseSchedule(config.anneal);
+  await checkMemory(config);
   await makeOutputDir(out);
   const lock = await lockRunDir(out);
   try {
@@ -63,6 +66,23 @@ export async function train({ config, out, resume, initialState }: TrainOptions)
   }
 }
 
+/** Refuses, before anything is allocated, a run whose arrays cannot fit (src/resources/memory-estimate.ts). */
+async function checkMemory(config: RunConfig): Promise<void> {
+  const { n, d } = await dataShape(config.data);
+  const encoder = config.amortized && config.encoder ? defaultEncoderConfig(d, config.latents, 'diag') : null;
+  const shape: RunShape = {
+    n,
+    d,
+    h: config.latents,
+    batch: config.batch,
+    family: config.posterior,
+    rank: config.rank ?? 1,
+    encoder: encoder && config.encoder ? { hidden: config.encoder.hidden ?? encoder.hidden, inner: config.encoder.inner ?? encoder.inner, blocks: config.encoder.blocks } : null,
+    workers: config.workers,
+  };
+  checkRunMemory(estimateRunMemory(shape), config.backend);
+}
+
 async function createLearner(config: RunConfig, data: DataSet): Promise<Learner> {
   const d = data.d;
   if (config.amortized && config.encoder) {
@@ -72,7 +92,7 @@ async function createLearner(config: RunConfig, data: DataSet): Promise<Learner>
     if (config.encoder.inner) encoder.inner = config.encoder.inner;
     const amortized = {
       encoder,
-      batch: config.batch,
+      batch: Math.min(config.batch, data.n), // the minibatch buffers hold this many rows
       learningRate: config.lr,
       dictionaryLearningRate: config.dictionary_lr,
       seed: config.seed,
@@ -91,7 +111,7 @@ async function createLearner(config: RunConfig, data: DataSet): Promise<Learner>
     h: config.latents,
     rank: config.rank ?? 1,
     seed: config.seed,
-    batch: config.batch,
+    batch: Math.min(config.batch, data.n),
     learningRate: config.dictionary_lr,
   });
 }

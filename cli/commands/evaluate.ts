@@ -1,6 +1,6 @@
 /** `entropy-sc evaluate`: the entropy ELBO of a given dictionary, with posteriors fitted for it (cli.md). */
 import { Command, Option } from 'commander';
-import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
+import { checkOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { dataDefaults, parseDataSpec, type DataFlags } from '@entropy-sc/core/schema/data-spec';
 import { positiveInt, positiveNumber, seed } from '../parse.ts';
 
@@ -34,7 +34,7 @@ export function registerEvaluate(program: Command): void {
     .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
     .action(async (flags: EvaluateFlags) => {
       const data = parseDataSpec(flags.data, flags);
-      if (flags.out !== undefined) await makeOutputDir(flags.out);
+      if (flags.out !== undefined) await checkOutputDir(flags.out);
       const { useBackend } = await import('@entropy-sc/training/backend');
       const { evaluateDictionaryFiles } = await import('@entropy-sc/training/evaluate/evaluate-dictionary');
       await useBackend(flags.backend);

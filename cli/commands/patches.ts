@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ensure } from '@entropy-sc/core/errors';
 import { checkOutputFile } from '@entropy-sc/core/fs/output-dir';
+import { checkRunMemory, estimateDataMemory } from '@entropy-sc/core/resources/memory-estimate';
 import { dataDefaults, parseDataSpec } from '@entropy-sc/core/schema/data-spec';
 import { positiveInt, seed } from '../parse.ts';
 
@@ -32,6 +33,7 @@ export function registerPatches(program: Command): void {
       const { loadDataSet } = await import('@entropy-sc/core/data/data-set');
       const { writeNpy } = await import('@entropy-sc/core/npy/write');
       const spec = parseDataSpec(flags.data, { patch: flags.patch, samples: flags.samples, whiten: flags.whiten });
+      if (spec.kind === 'images') checkRunMemory(estimateDataMemory(spec.samples, spec.patch * spec.patch), 'cpu');
       const set = await loadDataSet(spec, flags.seed);
       await writeNpy(flags.out, { data: set.x, shape: [set.n, set.d] }, { dtype: flags.float64 ? 'float64' : 'float32' });
       process.stderr.write(`wrote ${flags.out}: ${set.n} patches of ${set.tile.width}×${set.tile.height}\n`);

@@ -1,6 +1,6 @@
 /** `entropy-sc train`: learn a dictionary and posteriors (amortized or not) with the entropy ELBO. */
 import { Command, Option } from 'commander';
-import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
+import { checkOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { dataDefaults } from '@entropy-sc/core/schema/data-spec';
 import { resolveRunConfig, trainDefaults, type TrainFlags } from '@entropy-sc/core/schema/run-config';
 import { nonNegativeInt, positiveInt, positiveNumber, seed } from '../parse.ts';
@@ -36,7 +36,7 @@ export function registerTrain(program: Command): void {
     .option('--blocks <k>', `encoder: residual blocks (default ${trainDefaults.blocks})`, nonNegativeInt)
     .action(async (flags: TrainFlags & { out: string; resume: boolean }) => {
       const config = resolveRunConfig(flags);
-      await makeOutputDir(flags.out); // before TensorFlow.js loads: a bad --out fails at once
+      await checkOutputDir(flags.out); // before TensorFlow.js loads: a bad --out fails at once
       const { train } = await import('@entropy-sc/training/train');
       await train({ config, out: flags.out, resume: flags.resume });
     });

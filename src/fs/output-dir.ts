@@ -38,6 +38,20 @@ export async function checkOutputFile(path: string, flag?: string): Promise<void
 }
 
 export async function makeOutputDir(dir: string, flag = '--out'): Promise<void> {
+  for (const folder of await checkOutputDir(dir, flag)) {
+    await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return; // made by another process meanwhile
+      throw new UserError(`${flag} ${dir}: cannot create ${folder} (${error.code === 'ENOSPC' ? 'no space left on the device' : error.code})`);
+    });
+  }
+}
+
+/**
+ * The checks of makeOutputDir without creating anything (a command checks its --out before loading
+ * its data, and creates it only once the run can start).
+ * @returns the folders that are missing, outermost first
+ */
+export async function checkOutputDir(dir: string, flag = '--out'): Promise<string[]> {
   if (dir.trim() === '') throw new UserError(`${flag}: the folder name is empty`);
   const missing: string[] = [];
   let existing = resolve(dir);
@@ -61,10 +75,5 @@ export async function makeOutputDir(dir: string, flag = '--out'): Promise<void> 
   await access(existing, constants.W_OK | constants.X_OK).catch(() => {
     throw new UserError(`${flag} ${dir}: cannot write into ${existing} (permission denied)`);
   });
-  for (const folder of missing) {
-    await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST') return; // made by another process meanwhile
-      throw new UserError(`${flag} ${dir}: cannot create ${folder} (${error.code === 'ENOSPC' ? 'no space left on the device' : error.code})`);
-    });
-  }
+  return missing;
 }
