@@ -22,6 +22,7 @@ import type { MetricsRow } from '../training/run/run-files.ts';
 import { train } from '../training/train.ts';
 
 const { values } = parseArgs({
+  allowPositionals: true, // bin/run-ts.js passes the script's own path first
   options: {
     out: { type: 'string', default: 'runs/paper' },
     samples: { type: 'string', default: '20000' },
