@@ -56,6 +56,9 @@ export function resolveBackend(name: string): BackendName {
 export async function useBackend(name: string): Promise<BackendName> {
   const backend = resolveBackend(name);
   if (tf.getBackend() === backend) return backend;
+  // Production mode silences tfjs's console advice (the cpu backend's "Hi, looks like you are running
+  // TensorFlow.js in Node.js" banner, once per thread; webgpu's note on synchronous reads).
+  tf.env().set('PROD', true);
   await loaders[backend]();
   const ok = await tf.setBackend(backend).catch(() => false);
   if (!ok) {
