@@ -9,6 +9,7 @@ import { useBackend } from '../training/backend.ts';
 import { defaultModelPath } from '@entropy-sc/inference/default-model';
 import { spawnSync } from 'node:child_process';
 import { measureBarsRun } from './bars-run.ts';
+import { encodeTable, measureEncode } from './encode-throughput.ts';
 import { measureEpochRun } from './epoch-run.ts';
 import { measureParallelStep } from './parallel-throughput.ts';
 import { measureService, serviceTable } from './service-throughput.ts';
@@ -30,6 +31,7 @@ const rows = [
 
 const bars = await measureBarsRun(1);
 const service = await measureService(defaultModelPath);
+const encode = await measureEncode(defaultModelPath);
 const epoch = await measureEpochRun({}, 3);
 const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag'));
 const torch = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -59,6 +61,8 @@ const lines = [
   `Bars (train --data bars --latents 10 --posterior full --no-amortized, defaults, seed 1): ${bars.seconds.toFixed(1)} s wall time, ${bars.recovered}/10 bars recovered, ELBO ${bars.elbo.toFixed(4)}.`,
   '',
   ...serviceTable(service),
+  '',
+  ...encodeTable(encode),
   '',
   '% of matMul bound: the time the step\'s matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.',
   'Baseline for the seed authors\' PyTorch code, same step on this kind of machine with 2 threads (design.md): about 4 100 samples/s.',
