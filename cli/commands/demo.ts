@@ -24,8 +24,8 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'run folder (a previous demo run there is replaced; any other non-empty folder is refused)', 'runs/demo')
     .option('--model <MODEL.onnx>', 'encoder to fine-tune (default: the shipped models/default.onnx)')
     .option('--epochs <E>', 'fine-tuning epochs', positiveInt, 3)
-    .option('--samples <N>', 'training patches', positiveInt, 20_000)
-    .option('--held-out <N>', 'patches drawn with another seed and encoded with onnxruntime', positiveInt, 20_000)
+    .option('--samples <N>', 'training patches', positiveInt, 10_000)
+    .option('--held-out <N>', 'patches drawn with another seed and encoded with onnxruntime', positiveInt, 10_000)
     .option('--lr <rate>', "Adam's rate for the encoder (the dictionary's is 10×)", positiveNumber, 2e-4)
     .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
     .action(async (flags: DemoFlags) => {
