@@ -31,6 +31,11 @@ const WAIT_LIMIT_MS = 300_000;
 
 /** The largest evaluation batch the worker threads encode (the whole-data evaluation's batch). */
 const ENCODE_ROWS = 1024;
+/**
+ * Evaluation batches per worker thread for each one of the main thread, which also computes the
+ * statistics and Gini samples of all batches (about a fifth of the evaluation's work).
+ */
+const ENCODE_BATCHES = 2;
 
 export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOptions> implements Learner {
   private readonly shared: SharedState;
@@ -58,6 +63,7 @@ export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOp
       batch: options.batch,
       sizes: variables.map((v) => v.size),
       encodeRows: ENCODE_ROWS,
+      encodeBatches: ENCODE_BATCHES,
       posteriorWidth: posteriorWidth(options.encoder),
     });
     this.barrier = new Barrier(this.shared, WAIT_LIMIT_MS);

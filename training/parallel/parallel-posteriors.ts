@@ -1,9 +1,9 @@
 /**
  * The encoder's posteriors of the whole-data evaluation's batches, computed on every thread of a
  * data-parallel learner. The evaluation asks for batches in order; when it asks for one that no
- * worker holds, the next `threads − 1` batches of the same size go to the worker threads and the
- * main thread encodes the asked one meanwhile; the following requests are served from the workers'
- * output. Every batch is encoded whole, by the same kernels, so the posteriors are those of a
+ * worker holds, the next (threads − 1) · encodeBatches batches of the same size go to the worker
+ * threads and the main thread encodes the asked one meanwhile; the following requests are served
+ * from the workers' output. Every batch is encoded whole, by the same kernels, so the posteriors are those of a
  * single-threaded evaluation, bit for bit.
  */
 import type * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +14,7 @@ import { readPosteriorRows } from './posterior-rows.ts';
 import { Command, Control, type SharedState } from './shared-state.ts';
 
 export class ParallelPosteriors {
-  /** rows [start, end) that worker thread k + 1 encoded in the current round */
+  /** rows [start, end) of each slot (SharedState.encodeSlot) the workers encoded in the current round */
   private pending: Array<[number, number]> = [];
   /** whether the current round's closing barrier is still ahead */
   private open = false;
@@ -35,8 +35,8 @@ export class ParallelPosteriors {
   /** Posteriors of rows [start, end) (`x` holds them), as the evaluation's `posterior` callback. */
   posterior(x: tf.Tensor2D, start: number, end: number): Posterior {
     this.close();
-    const k = this.pending.findIndex(([s, e]) => s === start && e === end);
-    if (k >= 0) return readPosteriorRows(this.shared.encodeOutputOf(k + 1), end - start, this.config);
+    const slot = this.pending.findIndex(([s, e]) => s === start && e === end);
+    if (slot >= 0) return readPosteriorRows(this.shared.encodeOutputOf(slot), end - start, this.config);
     this.startRound(end, end - start);
     return this.encode(x);
   }
@@ -53,11 +53,11 @@ export class ParallelPosteriors {
     this.pending = [];
     if (layout.threads === 1 || rows > layout.encodeRows || from >= this.n) return;
     const d = layout.d;
-    for (let k = 1; k < layout.threads; k++) {
-      const start = Math.min(this.n, from + (k - 1) * rows);
+    for (let slot = 0; slot < encodeCounts.length; slot++) {
+      const start = Math.min(this.n, from + slot * rows);
       const end = Math.min(this.n, start + rows);
-      this.shared.encodeInputOf(k).set(this.x.subarray(start * d, end * d));
-      encodeCounts[k - 1] = end - start;
+      this.shared.encodeInputOf(slot).set(this.x.subarray(start * d, end * d));
+      encodeCounts[slot] = end - start;
       this.pending.push([start, end]);
     }
     control[Control.command] = Command.encode;

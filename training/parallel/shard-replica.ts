@@ -89,15 +89,18 @@ export class ShardReplica {
     adamStepRange(this.shared, adamStep, this.rates, start, end);
   }
 
-  /** Encodes this worker thread's evaluation rows into its output (Command.encode). */
+  /** Encodes this worker thread's evaluation batches, each whole, into their outputs (Command.encode). */
   encode(): void {
-    const rows = this.shared.encodeCounts[this.index - 1]!;
-    if (rows === 0) return;
-    const d = this.shared.layout.d;
-    tf.tidy(() => {
-      const x = copiedTensor<tf.Rank.R2>(this.shared.encodeInputOf(this.index).subarray(0, rows * d), [rows, d]);
-      writePosteriorRows(this.encoder.forward(x), this.shared.encodeOutputOf(this.index));
-    });
+    const { d, encodeBatches } = this.shared.layout;
+    for (let j = 0; j < encodeBatches; j++) {
+      const slot = this.shared.encodeSlot(this.index, j);
+      const rows = this.shared.encodeCounts[slot]!;
+      if (rows === 0) continue;
+      tf.tidy(() => {
+        const x = copiedTensor<tf.Rank.R2>(this.shared.encodeInputOf(slot).subarray(0, rows * d), [rows, d]);
+        writePosteriorRows(this.encoder.forward(x), this.shared.encodeOutputOf(slot));
+      });
+    }
   }
 
   dispose(): void {

@@ -45,6 +45,8 @@ export interface SharedLayout {
   sizes: number[];
   /** the largest evaluation batch a worker thread encodes */
   encodeRows: number;
+  /** evaluation batches per worker thread and round */
+  encodeBatches: number;
   /** floats of one point's posterior (posterior-rows.ts) */
   posteriorWidth: number;
 }
@@ -80,7 +82,7 @@ export class SharedState {
   /** Adam's first and second moments [P] */
   readonly m: Float32Array;
   readonly v: Float32Array;
-  /** per worker thread (k − 1 for thread k): rows of the evaluation batch it encodes next */
+  /** rows of each evaluation batch the worker threads encode next, [threads − 1, encodeBatches] */
   readonly encodeCounts: Int32Array;
   private readonly encodeInput: Float32Array;
   private readonly encodeOutput: Float32Array;
@@ -111,6 +113,7 @@ export class SharedState {
   static create(layout: SharedLayout): SharedState {
     const total = layout.sizes.reduce((a, b) => a + b, 0);
     const bytes = (n: number, per: number) => new SharedArrayBuffer(n * per);
+    const slots = (layout.threads - 1) * layout.encodeBatches;
     return new SharedState(
       {
         control: bytes(8, 4),
@@ -121,9 +124,9 @@ export class SharedState {
         params: bytes(total, 4),
         m: bytes(total, 4),
         v: bytes(total, 4),
-        encodeCounts: bytes(layout.threads - 1, 4),
-        encodeInput: bytes((layout.threads - 1) * layout.encodeRows * layout.d, 4),
-        encodeOutput: bytes((layout.threads - 1) * layout.encodeRows * layout.posteriorWidth, 4),
+        encodeCounts: bytes(slots, 4),
+        encodeInput: bytes(slots * layout.encodeRows * layout.d, 4),
+        encodeOutput: bytes(slots * layout.encodeRows * layout.posteriorWidth, 4),
         message: bytes(MESSAGE_BYTES, 1),
       },
       layout,
@@ -158,16 +161,21 @@ export class SharedState {
     return this.grads.subarray(k * p, (k + 1) * p);
   }
 
-  /** Worker thread k's evaluation rows [encodeRows, D]. */
-  encodeInputOf(k: number): Float32Array {
-    const size = this.layout.encodeRows * this.layout.d;
-    return this.encodeInput.subarray((k - 1) * size, k * size);
+  /** Where worker thread k's evaluation batch j is, in encodeCounts and in slots of encodeRows points. */
+  encodeSlot(k: number, j: number): number {
+    return (k - 1) * this.layout.encodeBatches + j;
   }
 
-  /** Worker thread k's posteriors of those rows [encodeRows, posteriorWidth]. */
-  encodeOutputOf(k: number): Float32Array {
+  /** The rows [encodeRows, D] of an evaluation batch (by encodeSlot). */
+  encodeInputOf(slot: number): Float32Array {
+    const size = this.layout.encodeRows * this.layout.d;
+    return this.encodeInput.subarray(slot * size, (slot + 1) * size);
+  }
+
+  /** The posteriors of those rows [encodeRows, posteriorWidth]. */
+  encodeOutputOf(slot: number): Float32Array {
     const size = this.layout.encodeRows * this.layout.posteriorWidth;
-    return this.encodeOutput.subarray((k - 1) * size, k * size);
+    return this.encodeOutput.subarray(slot * size, (slot + 1) * size);
   }
 
   writeSums(k: number, scaledM: ArrayLike<number>, squaredError: number, logDet: number): void {
