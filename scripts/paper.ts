@@ -12,6 +12,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UserError } from '../src/errors.ts';
 import { writeFileAtomic } from '../src/fs/atomic-write.ts';
 import { resolveRunConfig, type TrainFlags } from '../src/schema/run-config.ts';
 import { chartPng } from '../plot/render.ts';
@@ -66,7 +67,16 @@ for (const variant of variants) {
   await rm(dir, { recursive: true, force: true }); // the script's own run folders
   process.stderr.write(`\n== ${variant.name} → ${dir}\n`);
   const started = performance.now();
-  const metrics = await train({ config: resolveRunConfig({ data: 'images:', latents: 100, samples, ...variant.flags }), out: dir, resume: false });
+  let metrics: MetricsRow[];
+  try {
+    metrics = await train({ config: resolveRunConfig({ data: 'images:', latents: 100, samples, ...variant.flags }), out: dir, resume: false });
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    // A diverged variant is a result of the comparison, not the end of it.
+    process.stderr.write(`${variant.name}: ${error.message}\n`);
+    rows.push({ run: variant.name, elbo: null, gini_mean: null, gini_sd: null, gap: null, wall_seconds: (performance.now() - started) / 1000, epochs: 'diverged' });
+    continue;
+  }
   const wall = (performance.now() - started) / 1000;
   const last = metrics[metrics.length - 1]!;
   let gap: number | null = null;
