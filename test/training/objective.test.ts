@@ -120,8 +120,8 @@ describe.each(families)('the %s family', (family) => {
     tf.dispose([x, w, ...params, theta.lambda, ...entropyGrads, ...standardGrads]);
   });
 
-  it('matches float64 finite differences of the reference for gradients w.r.t. W and the posterior', () => {
-    const p = randomProblem(5, family, 4, 4, 3, 2);
+  it.each([2, 1])('matches float64 finite differences of the reference for gradients w.r.t. W and the posterior (r = %i)', (rank) => {
+    const p = randomProblem(5, family, 4, 4, 3, rank);
     const { x, w, q } = toTensors(p);
     const params = posteriorParams(q);
     const grads = tf.grads((...v: tf.Tensor[]) =>

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 /** @param a [B, r, r] symmetric positive definite @returns log det a, [B] */
 export function choleskyLogDet(a: tf.Tensor3D): tf.Tensor1D {
   const r = a.shape[1];
+  // tfjs has no gradient for unstack over an axis of size 1: a 1×1 matrix is its own determinant.
+  if (r === 1) return tf.log(tf.reshape(a, [-1])) as tf.Tensor1D;
   const entries = tf.unstack(a, 1).map((row) => tf.unstack(row, 1)) as tf.Tensor1D[][];
   const l: tf.Tensor1D[][] = [];
   let logDet: tf.Tensor1D = tf.zerosLike(entries[0]![0]!);
