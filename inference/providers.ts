@@ -76,6 +76,11 @@ export function resolveProvider(name = 'cpu'): ResolvedProvider {
 
 /** The one line for a provider that is present but failed to start a session. */
 export function providerFailure(provider: ResolvedProvider, error: unknown): UserError {
-  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
-  return new UserError(`provider ${provider.name} could not start a session (${first}); it needs ${PROVIDERS[provider.name].needs}`);
+  return new UserError(`provider ${provider.name} could not start a session (${nativeReason(error).slice(0, 200)}); it needs ${PROVIDERS[provider.name].needs}`);
+}
+
+/** The first line of a native error without the source location onnxruntime prefixes its failed checks with. */
+export function nativeReason(error: unknown): string {
+  const line = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  return line.replace(/^.* was false\. /, '');
 }

@@ -6,14 +6,8 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { Command } from 'commander';
 import { VERSION } from '@entropy-sc/core/version';
+import type { ProviderStatus } from '@entropy-sc/inference/provider-report';
 import type { TfjsReport } from '@entropy-sc/training/gpu/backend-report';
-
-interface ProviderStatus {
-  name: string;
-  bundled: boolean;
-  loadable: boolean;
-  reason?: string;
-}
 
 export function registerDoctor(program: Command): void {
   program
@@ -23,6 +17,7 @@ export function registerDoctor(program: Command): void {
     .action(async (flags: { json: boolean }) => {
       const { tfjsReport } = await import('@entropy-sc/training/gpu/backend-report');
       const tfjs = await tfjsReport();
+      const { onnxruntimeReport } = await import('@entropy-sc/inference/provider-report');
       const onnxruntime = await onnxruntimeReport();
       const machine = { platform: process.platform, arch: process.arch, cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', memory_bytes: totalmem() };
       const report: Report = {
@@ -62,33 +57,4 @@ function text(r: Report): string {
     ),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** Every provider onnxruntime-node knows, with a one-node model opened on each to see whether it loads. */
-async function onnxruntimeReport(): Promise<{ version: string; providers: ProviderStatus[] }> {
-  const ort = await import('onnxruntime-node');
-  const { default: onnxProto } = await import('onnx-proto');
-  const tensor = { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } };
-  const model = onnxProto.onnx.ModelProto.encode({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: { name: 'probe', node: [{ opType: 'Relu', input: ['x'], output: ['y'] }], input: [{ name: 'x', type: tensor }], output: [{ name: 'y', type: tensor }] },
-  }).finish();
-  const providers: ProviderStatus[] = [];
-  for (const { name, bundled } of ort.listSupportedBackends()) {
-    try {
-      const session = await ort.InferenceSession.create(model, { executionProviders: [name] });
-      await session.release();
-      providers.push({ name, bundled, loadable: true });
-    } catch (error) {
-      providers.push({ name, bundled, loadable: false, reason: firstLine((error as Error).message) });
-    }
-  }
-  return { version: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', providers };
-}
-
-function firstLine(message: string): string {
-  const line = message.split('\n')[0]!.trim();
-  // onnxruntime prefixes its failed check with the source location: keep what it says.
-  return line.replace(/^.* was false\. /, '');
 }
