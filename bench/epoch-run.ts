@@ -11,6 +11,7 @@ import { loadDataSet } from '../src/data/data-set.ts';
 import { resolveRunConfig, type TrainFlags } from '../src/schema/run-config.ts';
 import { parseSchedule } from '../training/anneal/schedule.ts';
 import { defaultEncoderConfig } from '../training/encoder/encoder.ts';
+import { AmortizedLearner } from '../training/amortized/amortized-learner.ts';
 import { ParallelAmortizedLearner } from '../training/parallel/parallel-amortized-learner.ts';
 import { trainLoop } from '../training/run/train-loop.ts';
 
@@ -33,14 +34,15 @@ export async function measureEpochRun(flags: Partial<TrainFlags>, epochs: number
   const config = resolveRunConfig({ data: 'images:data/natural-images', latents: 100, ...flags, epochs });
   const data = await loadDataSet(config.data, config.seed);
   const family = config.posterior === 'lowrank' ? 'lowrank' : 'diag';
-  const learner = await ParallelAmortizedLearner.create({
+  const options = {
     encoder: defaultEncoderConfig(data.d, config.latents, family, config.rank ?? 1),
     batch: config.batch,
     learningRate: config.lr,
     dictionaryLearningRate: config.dictionary_lr,
     seed: config.seed,
-    workers: config.workers,
-  });
+  };
+  // the learner train.ts picks for this config
+  const learner = config.workers > 1 ? await ParallelAmortizedLearner.create({ ...options, workers: config.workers }) : new AmortizedLearner(options);
   const out = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-epoch-'));
   try {
     const started = performance.now();

@@ -33,7 +33,7 @@ const bars = await measureBarsRun(1);
 const service = await measureService(defaultModelPath);
 const encode = await measureEncode(defaultModelPath);
 const epoch = await measureEpochRun({}, 3);
-const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag'));
+const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag') && !r.name.includes('naive'));
 const torch = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 const header = '| step (D=256, H=100, batch 512) | threads | samples/s | ms/step | × naive | % of matMul bound | peak RSS MiB | peak tensors MiB |';
