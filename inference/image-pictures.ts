@@ -25,8 +25,10 @@ export function reconstructionPng(patches: ImagePatches, reconstruction: Float32
         }
       k++;
     }
-  let scale = 0;
-  for (const v of image.pixels) scale = Math.max(scale, Math.abs(v));
+  // ±3 RMS of the input is the gray range (whitened images have heavy tails; the max would wash it out)
+  let squares = 0;
+  for (const v of image.pixels) squares += v * v;
+  const scale = 3 * Math.sqrt(squares / image.pixels.length) || 1;
   const raster = createRaster(2 * width + GAP, height);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
