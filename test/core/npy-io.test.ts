@@ -74,7 +74,7 @@ describe('writeNpy / readNpy round trips', () => {
 
   it('reports a missing output folder as a UserError', async () => {
     await expect(writeNpy(scratch.path('nope/out.npy'), { data: Float32Array.of(1), shape: [1] })).rejects.toThrow(
-      new UserError(`${scratch.path('nope/out.npy')}: cannot write, its folder does not exist`),
+      new UserError(`${scratch.path('nope/out.npy')}: cannot write, its folder ${scratch.path('nope')} does not exist`),
     );
   });
 });
