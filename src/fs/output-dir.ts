@@ -19,10 +19,6 @@ const VIRTUAL_FILE_SYSTEMS: Record<number, string> = {
 };
 
 /**
- * Makes sure `dir` is a folder this process can write into, creating it (and missing parents).
- * @param flag the option that named it, for messages
- */
-/**
  * Refuses an output file path that is empty or names something other than a regular file (a folder,
  * /dev/null): replacing it would not be a write.
  * @param flag the option that named it, for messages
@@ -37,6 +33,10 @@ export async function checkOutputFile(path: string, flag?: string): Promise<void
   if (!folder?.isDirectory()) throw new UserError(`${name}: cannot write, its folder ${dirname(path)} does not exist`);
 }
 
+/**
+ * Makes sure `dir` is a folder this process can write into, creating it (and missing parents).
+ * @param flag the option that named it, for messages
+ */
 export async function makeOutputDir(dir: string, flag = '--out'): Promise<void> {
   for (const folder of await checkOutputDir(dir, flag)) {
     await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
@@ -57,7 +57,8 @@ export async function checkOutputDir(dir: string, flag = '--out'): Promise<strin
   let existing = resolve(dir);
   for (;;) {
     const info = await stat(existing).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
+      // ENOTDIR: an ancestor is a file, which the walk up names
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
       throw new UserError(`${flag} ${dir}: cannot use ${existing} (${error.code})`);
     });
     if (info) {
