@@ -11,7 +11,7 @@ import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import type { BatchRunner } from './batcher.ts';
 import { WorkerCrashedError } from './http-error.ts';
 import type { ModelInfo, Outputs } from './model-info.ts';
-import { spawnTsWorker } from './ts-worker.ts';
+import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 import type { EncodeJob, WorkerInit, WorkerMessage } from './worker-protocol.ts';
 
 export interface PoolOptions {
@@ -150,7 +150,7 @@ export class WorkerPool implements BatchRunner {
 /** A new worker and the promise of its model info (rejects if it fails to load the model or exits first). */
 function spawnSlot(options: PoolOptions): { slot: Slot; ready: Promise<ModelInfo> } {
   const init: WorkerInit = { modelPath: options.modelPath, provider: options.provider, threads: options.threadsPerWorker };
-  const slot = new Slot(spawnTsWorker(options.entry ?? DEFAULT_ENTRY, init));
+  const slot = new Slot(startTsWorker(options.entry ?? DEFAULT_ENTRY, init));
   slot.worker.on('error', (error) => {
     slot.lastError = error.message;
   });

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PosteriorFamily } from '../objective/posterior.ts';
 import type { PosteriorArrays } from './posterior-arrays.ts';
 import { refineBatch, type FrozenModel, type RefinedBatch, type RefineOptions } from './refine-batch.ts';
-import { startTsWorker } from './ts-worker.ts';
+import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 
 export interface RefineJob {
   id: number;
@@ -38,7 +38,7 @@ export class RefinePool {
   static async create(model: FrozenModel, threads: number): Promise<RefinePool> {
     if (threads <= 1) return new RefinePool(model, []);
     const backend = tf.getBackend();
-    const workers = Array.from({ length: threads }, () => startTsWorker(new URL('./refine-worker.ts', import.meta.url), { backend, model }));
+    const workers = Array.from({ length: threads }, () => startTsWorker(new URL('./refine-worker.ts', import.meta.url), { backend, model }, { unref: true }));
     try {
       await Promise.all(workers.map((w, i) => ready(w, i)));
     } catch (error) {

@@ -5,7 +5,8 @@
  * shards through ∂f/∂S (shard-replica.ts). Same initialisation, minibatch order and checkpoint
  * arrays as AmortizedLearner, so the two agree up to float rounding and share checkpoints.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensure } from '@entropy-sc/core/errors';
 import { AmortizedModel, type AmortizedOptions } from '../amortized/amortized-model.ts';
@@ -199,22 +200,9 @@ export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOp
   }
 }
 
-/**
- * A worker thread running worker.ts through tsx. Node 20 ignores loader hooks given to a worker as
- * `execArgv: ['--import', 'tsx']` (nodejs/node#47747), so a small ES module registers tsx's ESM
- * API inside the worker first, by resolved URL: this works whatever the working directory and
- * however the main thread loaded TypeScript (bin/entropy-sc.js, vitest).
- */
 function spawnWorker(init: WorkerInit): Worker {
-  const bootstrap = [
-    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
-    'register();',
-    `await import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)});`,
-  ].join('\n');
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: init });
   // A learner that is never disposed must not keep the process alive.
-  worker.unref();
-  return worker;
+  return startTsWorker(new URL('./worker.ts', import.meta.url), init, { unref: true });
 }
 
 function started(worker: Worker, index: number, shared: SharedState): Promise<void> {
