@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { positiveInt, positiveNumber } from '../parse.ts';
 
+/** Held-out patches whose posteriors are refined for the amortization gap (a few seconds of L-BFGS). */
+const GAP_POINTS = 300;
+
 interface DemoFlags {
   out: string;
   model?: string;
@@ -49,6 +52,9 @@ export function registerDemo(program: Command): void {
       const elbo = (await readNpy(join(run.heldOutFolder, 'elbo.npy'))).data;
       let heldOutElbo = 0;
       for (const v of elbo) heldOutElbo += v / elbo.length;
+      const { runGaps } = await import('@entropy-sc/training/gap/gap-files');
+      const [gap] = await runGaps({ runs: [run.modelPath], data: { kind: 'npy', file: run.heldOutPath }, samples: GAP_POINTS });
+      const g = gap!.report;
       const first = run.metrics[0]!;
       const last = run.metrics[run.metrics.length - 1]!;
       const lines = [
@@ -57,6 +63,7 @@ export function registerDemo(program: Command): void {
         `  ELBO, training patches:  ${last.elbo.toFixed(2)} nats per patch (${first.elbo.toFixed(2)} after fine-tuning epoch 1 of ${run.metrics.length})`,
         `  ELBO, held-out patches:  ${heldOutElbo.toFixed(2)} (mean ℓ_n over ${run.heldOutRows} patches drawn with seed ${run.heldOutSeed}, Θ frozen, computed by the ONNX graph)`,
         `  Gini of the codes:       ${last.gini_mean.toFixed(3)} ± ${last.gini_sd.toFixed(3)}`,
+        `  amortization gap:        ${g.gap.toFixed(2)} nats per patch (median ${g.per_point.median.toFixed(2)}, 95th percentile ${g.per_point.p95.toFixed(2)}) on ${g.n} held-out patches refined by L-BFGS`,
         `  encode (onnxruntime):    ${Math.round(run.heldOutRows / seconds)} patches/s, all outputs, .npy in and out, cpu provider`,
         `  ONNX model written:      ${run.modelPath}`,
         `  look at:                 ${join(flags.out, 'fields.png')}, ${join(flags.out, 'curves.png')}`,
