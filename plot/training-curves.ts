@@ -44,8 +44,8 @@ export function trainingCurvesSpec(rows: readonly TrainingCurveRow[]): TopLevelS
         encoding: {
           x: epoch,
           y: { field: 'value', type: 'quantitative', title: 'nats', scale: { zero: false } },
-          color: { field: 'entropy', type: 'nominal', title: null, sort: Object.values(ENTROPY_LABELS) },
-          shape: { field: 'entropy', type: 'nominal', title: null, sort: Object.values(ENTROPY_LABELS) },
+          color: { field: 'entropy', type: 'nominal', title: null, sort: Object.values(ENTROPY_LABELS), legend: { orient: 'bottom' } },
+          shape: { field: 'entropy', type: 'nominal', title: null, sort: Object.values(ENTROPY_LABELS), legend: { orient: 'bottom' } },
         },
       },
     ],
