@@ -2,27 +2,19 @@
 import { InvalidArgumentError } from 'commander';
 import { MAX_SEED } from '@entropy-sc/core/schema/run-config';
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${value}'.`);
-  return n;
+/** A commander parser accepting the numbers `accept` holds for, described as `what` in its error. */
+function numberFlag(what: string, accept: (n: number) => boolean): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !accept(n)) throw new InvalidArgumentError(`expected ${what}, got '${value}'.`);
+    return n;
+  };
 }
 
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'.`);
-  return n;
-}
-
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'.`);
-  return n;
-}
-
+export const positiveInt = numberFlag('a positive integer', (n) => Number.isInteger(n) && n > 0);
+export const nonNegativeInt = numberFlag('a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
+export const positiveNumber = numberFlag('a positive number', (n) => Number.isFinite(n) && n > 0);
+export const nonNegativeNumber = numberFlag('a non-negative number', (n) => Number.isFinite(n) && n >= 0);
+export const finiteNumber = numberFlag('a finite number', Number.isFinite);
 /** A seed the generators use whole: an integer in [0, 2³² − 1]. */
-export function seed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_SEED) throw new InvalidArgumentError(`expected an integer seed in [0, ${MAX_SEED}], got '${value}'.`);
-  return n;
-}
+export const seed = numberFlag(`an integer seed in [0, ${MAX_SEED}]`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED);

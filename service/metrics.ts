@@ -39,21 +39,15 @@ export class ServiceMetrics {
 
   constructor(queue: () => { rows: number; requests: number }) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: 'entropy_sc_queue_rows',
-      help: 'rows waiting for an encode worker',
-      registers: [this.registry],
-      collect() {
-        this.set(queue().rows);
-      },
-    });
-    new Gauge({
-      name: 'entropy_sc_queue_requests',
-      help: 'requests waiting for an encode worker',
-      registers: [this.registry],
-      collect() {
-        this.set(queue().requests);
-      },
-    });
+    const depths = { rows: 'rows waiting for an encode worker', requests: 'requests waiting for an encode worker' } as const;
+    for (const [key, help] of Object.entries(depths) as [keyof typeof depths, string][])
+      new Gauge({
+        name: `entropy_sc_queue_${key}`,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(queue()[key]);
+        },
+      });
   }
 }

@@ -1,6 +1,7 @@
 /** `entropy-sc elbo`: the entropy ELBO of given posteriors over a whole data file (cli.md). */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { UserError } from '@entropy-sc/core/errors';
+import { finiteNumber } from '../parse.ts';
 
 interface ElboFlags {
   data: string;
@@ -13,12 +14,6 @@ interface ElboFlags {
   gamma: number;
   delta: number;
   backend: string;
-}
-
-function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'.`);
-  return n;
 }
 
 export function registerElbo(program: Command): void {

@@ -1,5 +1,6 @@
 /** `entropy-sc encode`: a model's outputs for rows of a .npy file or patches of images (cli.md). */
 import { Command, Option } from 'commander';
+import { PROVIDER_CHOICES } from '@entropy-sc/inference/providers';
 import { positiveInt } from '../parse.ts';
 
 interface EncodeFlags {
@@ -20,7 +21,7 @@ export function registerEncode(program: Command): void {
     .option('--model <MODEL.onnx>', 'exported encoder (default: the shipped models/default.onnx)')
     .requiredOption('--data <spec>', 'X.npy (rows [N, D]) or images:DIR (PNG/JPEG folder, one image or IMAGES.mat; a bare images: is the shipped set)')
     .requiredOption('--out <dir>', 'folder for the outputs (created if missing)')
-    .addOption(new Option('--provider <name>', 'onnxruntime execution provider').choices(['cpu', 'webgpu', 'cuda', 'tensorrt', 'auto']).default('cpu'))
+    .addOption(new Option('--provider <name>', 'onnxruntime execution provider').choices(PROVIDER_CHOICES).default('cpu'))
     .option('--batch <B>', 'rows per onnxruntime run', positiveInt, 1024)
     .option('--outputs <list>', 'comma-separated outputs to compute (default: all the model offers)')
     .option('--stride <pixels>', 'images: pixels between neighbouring patches (default P/2)', positiveInt)

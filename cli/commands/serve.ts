@@ -3,9 +3,10 @@
  * Inference Protocol (KServe v2 / Triton REST), /metrics — on worker threads with micro-batching.
  * Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits 0.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { PROVIDER_CHOICES } from '@entropy-sc/inference/providers';
 import { UserError } from '@entropy-sc/core/errors';
-import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.ts';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../parse.ts';
 
 interface ServeFlags {
   model?: string;
@@ -26,12 +27,6 @@ interface ServeFlags {
   logLevel: string;
 }
 
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got '${value}'.`);
-  return n;
-}
-
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -39,7 +34,7 @@ export function registerServe(program: Command): void {
     .option('--model <MODEL.onnx>', 'exported encoder (default: the shipped models/default.onnx)')
     .option('--host <address>', 'address to listen on (a non-loopback one needs a token or --insecure)', '127.0.0.1')
     .option('--port <port>', 'port (0: any free one)', nonNegativeInt, 8080)
-    .option('--provider <name>', 'onnxruntime execution provider: cpu, webgpu, cuda, tensorrt or auto', 'cpu')
+    .addOption(new Option('--provider <name>', 'onnxruntime execution provider').choices(PROVIDER_CHOICES).default('cpu'))
     .option('--token-file <F>', 'require Authorization: Bearer <the token in F> on every endpoint but health (else ENTROPY_SC_TOKEN, if set)')
     .option('--insecure', 'allow a non-loopback --host without a token', false)
     .option('--workers <n>', 'encode worker threads (default: one per core)', positiveInt)
