@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { loadDataSet } from '../src/data/data-set.ts';
 import { resolveRunConfig, type TrainFlags } from '../src/schema/run-config.ts';
 import { parseSchedule } from '../training/anneal/schedule.ts';
-import { defaultEncoderConfig } from '../training/encoder/encoder.ts';
-import { AmortizedLearner } from '../training/amortized/amortized-learner.ts';
-import { ParallelAmortizedLearner } from '../training/parallel/parallel-amortized-learner.ts';
 import { trainLoop } from '../training/run/train-loop.ts';
+import { createLearner } from '../training/train.ts';
 
 export interface EpochRun {
   name: string;
@@ -33,16 +31,7 @@ export interface EpochRun {
 export async function measureEpochRun(flags: Partial<TrainFlags>, epochs: number): Promise<EpochRun> {
   const config = resolveRunConfig({ data: 'images:data/natural-images', latents: 100, ...flags, epochs });
   const data = await loadDataSet(config.data, config.seed);
-  const family = config.posterior === 'lowrank' ? 'lowrank' : 'diag';
-  const options = {
-    encoder: defaultEncoderConfig(data.d, config.latents, family, config.rank ?? 1),
-    batch: config.batch,
-    learningRate: config.lr,
-    dictionaryLearningRate: config.dictionary_lr,
-    seed: config.seed,
-  };
-  // the learner train.ts picks for this config
-  const learner = config.workers > 1 ? await ParallelAmortizedLearner.create({ ...options, workers: config.workers }) : new AmortizedLearner(options);
+  const learner = await createLearner(config, data);
   const out = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-epoch-'));
   try {
     const started = performance.now();

@@ -5,14 +5,13 @@ import { loadDataSet, type DataSet } from '@entropy-sc/core/data/data-set';
 import { dataShape } from '@entropy-sc/core/data/data-shape';
 import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { lockRunDir } from '@entropy-sc/core/fs/run-lock';
-import { UserError } from '@entropy-sc/core/errors';
 import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
 import { checkRunMemory, estimateRunMemory, type RunShape } from '@entropy-sc/core/resources/memory-estimate';
 import type { RunConfig } from '@entropy-sc/core/schema/run-config';
 import { AmortizedLearner } from './amortized/amortized-learner.ts';
 import { parseSchedule } from './anneal/schedule.ts';
 import { useBackend } from './backend.ts';
-import { defaultEncoderConfig } from './encoder/encoder.ts';
+import { defaultEncoderConfig, type EncoderConfig } from './encoder/encoder.ts';
 import { DeviceAmortizedLearner } from './gpu/device-amortized-learner.ts';
 import { createNonAmortizedLearner } from './non-amortized/create-learner.ts';
 import { ParallelAmortizedLearner } from './parallel/parallel-amortized-learner.ts';
@@ -69,7 +68,7 @@ export async function train({ config, out, resume, initialState }: TrainOptions)
 /** Refuses, before anything is allocated, a run whose arrays cannot fit (src/resources/memory-estimate.ts). */
 async function checkMemory(config: RunConfig): Promise<void> {
   const { n, d } = await dataShape(config.data);
-  const encoder = config.amortized && config.encoder ? defaultEncoderConfig(d, config.latents, 'diag') : null;
+  const encoder = encoderConfig(config, d);
   const shape: RunShape = {
     n,
     d,
@@ -77,19 +76,25 @@ async function checkMemory(config: RunConfig): Promise<void> {
     batch: config.batch,
     family: config.posterior,
     rank: config.rank ?? 1,
-    encoder: encoder && config.encoder ? { hidden: config.encoder.hidden ?? encoder.hidden, inner: config.encoder.inner ?? encoder.inner, blocks: config.encoder.blocks } : null,
+    encoder: encoder && { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
     workers: config.workers,
   };
   checkRunMemory(estimateRunMemory(shape), config.backend);
 }
 
-async function createLearner(config: RunConfig, data: DataSet): Promise<Learner> {
-  const d = data.d;
-  if (config.amortized && config.encoder) {
-    const family = config.posterior === 'lowrank' ? 'lowrank' : 'diag';
-    const encoder = { ...defaultEncoderConfig(d, config.latents, family, config.rank ?? 1), blocks: config.encoder.blocks };
-    if (config.encoder.hidden) encoder.hidden = config.encoder.hidden;
-    if (config.encoder.inner) encoder.inner = config.encoder.inner;
+/** The encoder a run's config describes for data of width `d` (null: non-amortized). */
+function encoderConfig(config: RunConfig, d: number): EncoderConfig | null {
+  if (!config.amortized || !config.encoder) return null;
+  const family = config.posterior === 'lowrank' ? 'lowrank' : 'diag';
+  const defaults = defaultEncoderConfig(d, config.latents, family, config.rank ?? 1);
+  const { hidden, inner, blocks } = config.encoder;
+  return { ...defaults, hidden: hidden ?? defaults.hidden, inner: inner ?? defaults.inner, blocks };
+}
+
+/** The learner `train` uses for a run's config (the bench times the same one). */
+export async function createLearner(config: RunConfig, data: DataSet): Promise<Learner> {
+  const encoder = encoderConfig(config, data.d);
+  if (encoder) {
     const amortized = {
       encoder,
       batch: Math.min(config.batch, data.n), // the minibatch buffers hold this many rows
@@ -97,14 +102,9 @@ async function createLearner(config: RunConfig, data: DataSet): Promise<Learner>
       dictionaryLearningRate: config.dictionary_lr,
       seed: config.seed,
     };
-    if (config.backend === 'webgpu') {
-      if (config.workers > 1) throw new UserError('--workers splits minibatches over CPU threads: it does not apply to --backend webgpu');
-      return new DeviceAmortizedLearner(amortized);
-    }
+    if (config.backend === 'webgpu') return new DeviceAmortizedLearner(amortized);
     return config.workers > 1 ? ParallelAmortizedLearner.create({ ...amortized, workers: config.workers }) : new AmortizedLearner(amortized);
   }
-  if (config.backend === 'webgpu')
-    throw new UserError('--backend webgpu trains amortized encoders only: non-amortized learning (L-BFGS) reads the objective on the host every iteration; use --backend wasm');
   return createNonAmortizedLearner({
     data,
     family: config.posterior,

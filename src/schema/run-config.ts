@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { dataSpec, parseDataSpec, type DataFlags } from './data-spec.ts';
+import { issuesText } from './issues-text.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -99,6 +100,9 @@ export function resolveRunConfig(flags: TrainFlags): RunConfig {
   const backend = flags.backend ?? trainDefaults.backend;
   const lr = flags.lr ?? trainDefaults.lr;
   if (flags.workers !== undefined && !amortized) throw new UserError('--workers applies to amortized training only');
+  if (backend === 'webgpu' && !amortized)
+    throw new UserError('--backend webgpu trains amortized encoders only: non-amortized learning (L-BFGS) reads the objective on the host every iteration; use --backend wasm');
+  if (backend === 'webgpu' && (flags.workers ?? 1) > 1) throw new UserError('--workers splits minibatches over CPU threads: it does not apply to --backend webgpu');
   const config: RunConfig = {
     data: parseDataSpec(flags.data, flags),
     latents: flags.latents,
@@ -116,7 +120,7 @@ export function resolveRunConfig(flags: TrainFlags): RunConfig {
     seed: flags.seed ?? trainDefaults.seed,
   };
   const parsed = runConfig.safeParse(config);
-  if (!parsed.success) throw new UserError(`train: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success) throw new UserError(`train: ${issuesText(parsed.error)}`);
   return parsed.data;
 }
 
