@@ -31,11 +31,15 @@ export interface GroundTruthScore {
 
 export class GroundTruthScored implements Learner {
   private score: GroundTruthScore | null = null;
+  /** the wrapped learner's own whole-data report, where it has one (EM refits its points first) */
+  readonly evaluate?: Learner['evaluate'];
 
   constructor(
     private readonly learner: Learner,
     private readonly truth: GroundTruthInput,
-  ) {}
+  ) {
+    if (learner.evaluate) this.evaluate = (input) => learner.evaluate!(input);
+  }
 
   get family(): PosteriorFamily {
     return this.learner.family;
