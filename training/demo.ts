@@ -22,6 +22,7 @@ import { resolveRunConfig, type RunConfig } from '@entropy-sc/core/schema/run-co
 import { useBackend } from './backend.ts';
 import { cardPathFor, exportRun } from './export/export-run.ts';
 import { initialStateFromOnnx } from './export/onnx-initial-state.ts';
+import { accumulate } from './objective/accumulate.ts';
 import { normalizeColumns, pointStatistics } from './objective/point-statistics.ts';
 import { runPaths, type MetricsRow } from './run/run-files.ts';
 import { tidyRead } from './tensor/tidy-read.ts';
@@ -57,7 +58,7 @@ export function elboWithMeans(x: Float32Array, n: number, d: number, w: Float32A
       mean: tf.tensor2d(mean, [n, h]),
       std: tf.fill([n, h], 0.05),
     });
-    accumulator.add(s.scaledM.dataSync(), s.squaredError.dataSync(), s.logDet.dataSync());
+    accumulate(accumulator, s);
   });
   return accumulator.report();
 }

@@ -21,6 +21,16 @@ export interface ElboReport {
   h: number;
 }
 
+/** The per-point sufficient statistics of a batch of B points, as read from the backend. */
+export interface PointStatisticArrays {
+  /** s_nh M(ν_nh/s_nh) [B, H] row-major */
+  scaledM: ArrayLike<number>;
+  /** tr(W̃ᵀW̃T_n) + ‖W̃ν_n − x_n‖² [B] */
+  squaredError: ArrayLike<number>;
+  /** log det T_n [B] */
+  logDet: ArrayLike<number>;
+}
+
 export class ElboAccumulator {
   private n = 0;
   private readonly sumScaledM: Float64Array;
@@ -35,12 +45,8 @@ export class ElboAccumulator {
     this.sumScaledM = new Float64Array(h);
   }
 
-  /**
-   * @param scaledM s_nh M(ν_nh/s_nh) [B, H] row-major
-   * @param squaredError tr(W̃ᵀW̃T_n) + ‖W̃ν_n − x_n‖² [B]
-   * @param logDet log det T_n [B]
-   */
-  add(scaledM: ArrayLike<number>, squaredError: ArrayLike<number>, logDet: ArrayLike<number>): void {
+  /** Adds a batch of B points' statistics. */
+  add({ scaledM, squaredError, logDet }: PointStatisticArrays): void {
     const b = squaredError.length;
     for (let i = 0; i < b; i++) {
       const row = i * this.h;

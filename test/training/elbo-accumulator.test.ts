@@ -35,7 +35,7 @@ describe('ElboAccumulator', () => {
     const acc = new ElboAccumulator(1, 1);
     const ones = new Float32Array(100_000).fill(1.1);
     const zeros = new Float32Array(100_000);
-    for (let i = 0; i < 20; i++) acc.add(ones, ones, zeros);
+    for (let i = 0; i < 20; i++) acc.add({ scaledM: ones, squaredError: ones, logDet: zeros });
     const f32 = new Float32Array(1);
     for (let i = 0; i < 2_000_000; i++) f32[0] = f32[0]! + Math.fround(1.1);
     expect(relativeError(f32[0]! / 2e6, Math.fround(1.1))).toBeGreaterThan(1e-4);

@@ -8,10 +8,10 @@ import { checkFiniteReport, ElboAccumulator, type ElboReport } from '@entropy-sc
 import { ensure } from '@entropy-sc/core/errors';
 import { shapeText } from '@entropy-sc/core/ndarray';
 import { readNpy, readNpyHeader, readNpyRows } from '@entropy-sc/core/npy/read';
-import { checkDictionary, checkFinite, checkPositive, positionText } from '@entropy-sc/core/validate/arrays';
+import { checkDictionary, checkRows, checkFinite, checkPositive, positionText } from '@entropy-sc/core/validate/arrays';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import type { Posterior } from '../objective/posterior.ts';
-import { accumulate } from '../objective/accumulate.ts';
+import { readStatistics } from '../objective/accumulate.ts';
 import { checkStatisticsFinite, zeroUpperTriangles, type RowInput } from './statistics-range.ts';
 
 export type PosteriorFiles =
@@ -50,9 +50,7 @@ function perPointFiles(p: PosteriorFiles): Array<{ path: string; role: string; p
 
 export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chunkRows = 4096): Promise<ElboReport> {
   const xHeader = await readNpyHeader(files.data);
-  ensure(xHeader.shape.length === 2, `${files.data}: data must be [N, D], got shape ${shapeText(xHeader.shape)}`);
-  const [n, d] = xHeader.shape as [number, number];
-  ensure(n > 0, `${files.data}: no data points (shape ${shapeText(xHeader.shape)})`);
+  const [n, d] = checkRows(xHeader.shape, files.data);
   const w = await readNpy(files.weights);
   const [, h] = checkDictionary(w.data, w.shape, files.weights, { name: files.data, d });
 
@@ -101,8 +99,9 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
         const x = tf.tensor2d(toFloat32(xChunk!.data), [rows, d]);
         const q = toPosterior(files.posterior.family, pointChunks.map((c) => toFloat32(c.data)), rows, h, rank);
         const s = pointStatistics(x, wn, q);
-        checkStatisticsFinite({ scaledM: s.scaledM.dataSync(), squaredError: s.squaredError.dataSync(), logDet: s.logDet.dataSync() }, inputs, start);
-        accumulate(accumulator, s);
+        const read = readStatistics(s);
+        checkStatisticsFinite(read, inputs, start);
+        accumulator.add(read);
       });
     }
   } finally {

@@ -68,7 +68,7 @@ function* evaluation(input: EvaluationInput): Reads<DataSetReport> {
         return read;
       });
       const [scaledM, squaredError, logDet, ...z] = yield tensors;
-      accumulator.add(scaledM!, squaredError!, logDet!);
+      accumulator.add({ scaledM: scaledM!, squaredError: squaredError!, logDet: logDet! });
       samples.push(...z);
     }
   } finally {
