@@ -4,7 +4,7 @@
  * Whatever goes wrong ends as one line on stderr: the message of a UserError, or for anything
  * unexpected its first line and the file that holds the full report.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -63,8 +63,7 @@ function writeReport(error: unknown, argv: string[]): string {
   for (const dir of [...lockedRunDirs(), tmpdir()]) {
     const path = join(dir, name);
     try {
-      writeFileSync(`${path}.tmp-${process.pid}`, text, { flag: 'wx' });
-      renameSync(`${path}.tmp-${process.pid}`, path);
+      writeFileSync(path, text); // named by pid: no other process writes it
       return `the full report is in ${path}`;
     } catch {
       // try the next folder

@@ -5,6 +5,7 @@
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { Command } from 'commander';
+import { bytesText } from '@entropy-sc/core/resources/memory-estimate';
 import { VERSION } from '@entropy-sc/core/version';
 import type { ProviderStatus } from '@entropy-sc/inference/provider-report';
 import type { TfjsReport } from '@entropy-sc/training/gpu/backend-report';
@@ -38,9 +39,8 @@ interface Report {
 }
 
 function text(r: Report): string {
-  const gib = (bytes: number) => (bytes < 2 ** 30 ? `${Math.round(bytes / 2 ** 20)} MiB` : `${(bytes / 2 ** 30).toFixed(1)} GiB`);
   const lines = [
-    `entropy-sc ${r.versions['entropy-sc']}, node ${r.versions['node']}, ${r.machine.platform} ${r.machine.arch}, ${r.machine.cores} cores (${r.machine.cpu}), ${gib(r.machine.memory_bytes)} memory`,
+    `entropy-sc ${r.versions['entropy-sc']}, node ${r.versions['node']}, ${r.machine.platform} ${r.machine.arch}, ${r.machine.cores} cores (${r.machine.cpu}), ${bytesText(r.machine.memory_bytes)} memory`,
     '',
     `TensorFlow.js ${r.versions['tfjs-core']} backends (--backend):`,
     ...r.tfjs.backends.map((b) => `  ${b.name.padEnd(11)}${b.available ? 'available' : `not available: ${b.reason}`}${b.adapter ? ` on the ${b.adapter.kind} adapter ${b.adapter.name}` : ''}`),
@@ -48,7 +48,7 @@ function text(r: Report): string {
     ...(r.tfjs.adapters.length === 0 ? ['  none'] : []),
     ...r.tfjs.adapters.map(
       (a) =>
-        `  ${a.kind.padEnd(9)}${a.name} (${a.backend}, ${a.driver}); max buffer ${gib(a.limits.maxBufferSize)}, max storage binding ${gib(a.limits.maxStorageBufferBindingSize)}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize} B, ${a.limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,
+        `  ${a.kind.padEnd(9)}${a.name} (${a.backend}, ${a.driver}); max buffer ${bytesText(a.limits.maxBufferSize)}, max storage binding ${bytesText(a.limits.maxStorageBufferBindingSize)}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize} B, ${a.limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,
     ),
     '',
     `onnxruntime ${r.versions['onnxruntime-node']} execution providers (--provider):`,

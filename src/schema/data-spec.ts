@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { issuesText } from './issues-text.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -85,7 +86,7 @@ export function parseDataSpec(text: string, flags: DataFlags = {}): DataSpec {
         ? { kind, source: text.slice('images:'.length), patch: flags.patch, samples: flags.samples, whiten: flags.whiten }
         : { kind, file: text };
   const parsed = dataSpec.safeParse(candidate);
-  if (!parsed.success) throw new UserError(`--data ${text}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success) throw new UserError(`--data ${text}: ${issuesText(parsed.error)}`);
   return parsed.data;
 }
 

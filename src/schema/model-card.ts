@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { dataSpec } from './data-spec.ts';
 import { posteriorFamily, runConfig } from './run-config.ts';
+import { issuesText } from './issues-text.ts';
 
 export const MODEL_CARD_FORMAT = 'entropy-sc/model-card@1';
 
@@ -40,6 +41,6 @@ export type ModelCard = z.infer<typeof modelCard>;
 /** Validates a card read from `origin` (a file name, for the one-line error). */
 export function parseModelCard(value: unknown, origin: string): ModelCard {
   const parsed = modelCard.safeParse(value);
-  if (!parsed.success) throw new UserError(`${origin}: not an entropy-sc model card (${z.prettifyError(parsed.error).replace(/\n/g, '; ')})`);
+  if (!parsed.success) throw new UserError(`${origin}: not an entropy-sc model card (${issuesText(parsed.error)})`);
   return parsed.data;
 }

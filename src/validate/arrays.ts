@@ -61,7 +61,7 @@ export function checkDictionary(w: ArrayLike<number>, shape: readonly number[], 
   if (shape.length !== 2) throw new UserError(`${name}: weights must be [D, H], got shape ${shapeText(shape)}`);
   if (shape[0] === 0 || shape[1] === 0) throw new UserError(`${name}: weights must be [D, H] with D, H > 0, got shape ${shapeText(shape)}`);
   const [d, h] = shape as [number, number];
-  if (data && d !== data.d) throw new UserError(`weights ${name} has D=${d} rows but data ${data.name} has D=${data.d} columns`);
+  if (data) checkDictionaryWidth(d, name, data);
   checkFinite(w, name, shape);
   for (let k = 0; k < h; k++) {
     let norm = 0;
@@ -69,6 +69,11 @@ export function checkDictionary(w: ArrayLike<number>, shape: readonly number[], 
     if (!(norm > 0)) throw new UserError(`${name}: column ${k} is all zeros and cannot be normalised`);
   }
   return [d, h];
+}
+
+/** A dictionary's D rows against the data's D columns. */
+export function checkDictionaryWidth(d: number, name: string, data: { name: string; d: number }): void {
+  if (d !== data.d) throw new UserError(`weights ${name} has D=${d} rows but data ${data.name} has D=${data.d} columns`);
 }
 
 /** The width of rows given to a model: D must match the model's. */

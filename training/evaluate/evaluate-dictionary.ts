@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadDataSet } from '@entropy-sc/core/data/data-set';
 import { specText, type DataSpec } from '@entropy-sc/core/schema/data-spec';
-import { checkDictionary } from '@entropy-sc/core/validate/arrays';
+import { checkDictionary, checkDictionaryWidth } from '@entropy-sc/core/validate/arrays';
 import { checkFiniteReport, ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
@@ -181,9 +181,9 @@ export interface EvaluateFiles {
  */
 export async function evaluateDictionaryFiles(files: EvaluateFiles): Promise<EvaluateReport> {
   const w = await readNpy(files.weights);
-  checkDictionary(w.data, w.shape, files.weights);
+  const [wd, h] = checkDictionary(w.data, w.shape, files.weights);
   const data = await loadDataSet(files.data, files.seed);
-  const [, h] = checkDictionary(w.data, w.shape, files.weights, { name: specText(files.data), d: data.d });
+  checkDictionaryWidth(wd, files.weights, { name: specText(files.data), d: data.d });
   checkSquaredNorms(data.x, data.n, data.d, specText(files.data));
 
   const fit = evaluateDictionary({

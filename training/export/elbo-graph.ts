@@ -5,6 +5,7 @@
  *       − Σ_h [log(2λ_h) + s_nh M(ν_nh/s_nh)/λ_h] + ½ (H log(2πe) + log det T_n)
  */
 import type { GraphBuilder } from './graph-builder.ts';
+import { LOG_2PI_E } from '@entropy-sc/core/elbo/entropies';
 
 export interface ElboInputs {
   /** rows [B, D] */
@@ -32,7 +33,6 @@ export interface ElboInputs {
   rank: number;
 }
 
-const LOG_2PI_E = Math.log(2 * Math.PI * Math.E);
 
 /** Adds the nodes of ℓ_n [B], named `output`. */
 export function standardElboNodes(g: GraphBuilder, v: ElboInputs, output: string): void {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { UserError } from '@entropy-sc/core/errors';
 import { runConfig } from '@entropy-sc/core/schema/run-config';
 import type { MetricsRow } from './run-files.ts';
+import { issuesText } from '@entropy-sc/core/schema/issues-text';
 
 export const loopState = z.object({
   /** epochs finished */
@@ -26,5 +27,5 @@ export function parseLoopState(value: unknown, path: string): LoopState {
   const configOnly = runConfig.safeParse((value as { config?: unknown } | null)?.config);
   if (!configOnly.success)
     throw new UserError(`--resume: ${path} was written by an incompatible version of entropy-sc (its run settings do not match this version's); start a new run in another --out`);
-  throw new UserError(`--resume: ${path} is damaged (${z.prettifyError(parsed.error).replace(/\n/g, '; ')})`);
+  throw new UserError(`--resume: ${path} is damaged (${issuesText(parsed.error)})`);
 }
