@@ -156,12 +156,7 @@ export class MicroBatcher {
 
   private start(batch: Pending[]): void {
     const rows = batch.reduce((sum, p) => sum + p.rows, 0);
-    const x = new Float32Array(rows * (batch[0]!.x.length / batch[0]!.rows));
-    let offset = 0;
-    for (const p of batch) {
-      x.set(p.x, offset);
-      offset += p.x.length;
-    }
+    const x = batch.length === 1 ? batch[0]!.x : concatRows(batch, rows);
     const wanted = new Set(batch.flatMap((p) => p.outputs));
     const outputs = OUTPUT_NAMES.filter((name) => wanted.has(name));
     this.observer.batch(rows);
@@ -210,4 +205,15 @@ function rowsOf(result: Outputs, names: readonly OutputName[], first: number, ro
     own[name] = { data: tensor.data.subarray(first * perRow, (first + rows) * perRow), shape: [rows, ...tensor.shape.slice(1)] };
   }
   return own;
+}
+
+/** The rows of several requests as one batch [rows, D]. */
+function concatRows(batch: readonly Pending[], rows: number): Float32Array {
+  const x = new Float32Array(rows * (batch[0]!.x.length / batch[0]!.rows));
+  let offset = 0;
+  for (const p of batch) {
+    x.set(p.x, offset);
+    offset += p.x.length;
+  }
+  return x;
 }

@@ -5,10 +5,9 @@
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
 import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
 
-export interface Tensor {
-  data: Float32Array;
-  shape: number[];
-}
+import type { Tensor } from '@entropy-sc/inference/model';
+
+export type { Tensor };
 
 /** Outputs of one encode call, each [rows, ...shape per row]. */
 export type Outputs = Partial<Record<OutputName, Tensor>>;

@@ -34,7 +34,7 @@ export function npyBytes(tensor: Tensor): Buffer {
 export function outputsNpy(outputs: Outputs): { type: string; body: Buffer } {
   const entries = Object.entries(outputs);
   if (entries.length === 1) return { type: NPY_TYPE, body: npyBytes(entries[0]![1]) };
-  const members = Object.fromEntries(entries.map(([name, tensor]) => [`${name}.npy`, new Uint8Array(npyBytes(tensor))]));
+  const members = Object.fromEntries(entries.map(([name, tensor]) => [`${name}.npy`, npyBytes(tensor)]));
   const zip = zipSync(members, { level: 0 });
   return { type: NPZ_TYPE, body: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength) };
 }
