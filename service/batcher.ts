@@ -76,7 +76,7 @@ export class MicroBatcher {
 
   /**
    * Queues one request's rows.
-   * @param x rows [rows, D]; the batcher copies them, the caller keeps its array
+   * @param x rows [rows, D], in an array of their own: the batcher owns it from now on (its buffer may move to a worker)
    * @param signal aborted when the client went away: rows still queued are dropped
    * @returns the outputs for exactly these rows, each [rows, ...]
    */
