@@ -3,31 +3,16 @@
  * `metadata_props`), and `encode` for any number of rows, computing only the outputs asked for
  * (each output subset gets its own session of the graph pruned to it).
  */
-import { availableParallelism } from 'node:os';
-import type { InferenceSession } from 'onnxruntime-node';
 import { UserError } from '@entropy-sc/core/errors';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
-import { INPUT_NAME, isOutputName, OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import { isOutputName, OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { checkFinite } from '@entropy-sc/core/validate/arrays';
 import { readModelFile, type ModelProto } from './card.ts';
 import { pruneToOutputs } from './prune-graph.ts';
-import { providerFailure, resolveProvider, type ResolvedProvider } from './providers.ts';
+import { openGraphSession, type GraphSession, type LoadOptions, type Tensor } from './graph-session.ts';
+import { resolveProvider, type ResolvedProvider } from './providers.ts';
 
-export type { OutputName };
-
-export interface Tensor {
-  data: Float32Array;
-  shape: number[];
-}
-
-export interface LoadOptions {
-  /** 'cpu' (default) | 'webgpu' | 'cuda' | 'tensorrt' | 'auto' */
-  provider?: string;
-  /** onnxruntime's intra-op threads (default: the machine's cores) */
-  intraOpThreads?: number;
-  /** let idle intra-op threads spin (default true, onnxruntime's own; services turn it off) */
-  spinning?: boolean;
-}
+export type { LoadOptions, OutputName, Tensor };
 
 export interface EncoderModel {
   readonly path: string;
@@ -52,20 +37,10 @@ export function loadModel(path: string, options: LoadOptions = {}): Promise<Enco
 export async function loadEncoder(path: string, options: LoadOptions = {}): Promise<OnnxEncoderModel> {
   const file = await readModelFile(path);
   const provider = resolveProvider(options.provider);
-  const model = new OnnxEncoderModel(path, file.card, file.model, provider, sessionOptions(provider, options));
+  const model = new OnnxEncoderModel(path, file.card, file.model, provider, options);
   if (model.outputs.length === 0) throw new UserError(`${path}: an ONNX model with an entropy-sc card but none of the encoder's outputs (${OUTPUT_NAMES.join(', ')})`);
   await model.session(model.outputs, file.bytes);
   return model;
-}
-
-function sessionOptions(provider: ResolvedProvider, options: LoadOptions): InferenceSession.SessionOptions {
-  return {
-    executionProviders: provider.executionProviders,
-    intraOpNumThreads: options.intraOpThreads ?? availableParallelism(),
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
-  };
 }
 
 export class OnnxEncoderModel implements EncoderModel {
@@ -73,7 +48,7 @@ export class OnnxEncoderModel implements EncoderModel {
   readonly h: number;
   readonly outputs: readonly OutputName[];
   /** per output subset (sorted, comma-joined): its session */
-  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<GraphSession>>();
   /** values per row of each output */
   private readonly rowSizes: ReadonlyMap<OutputName, { size: number; dims: number[] }>;
 
@@ -82,7 +57,7 @@ export class OnnxEncoderModel implements EncoderModel {
     readonly card: ModelCard,
     private readonly model: ModelProto,
     private readonly provider: ResolvedProvider,
-    private readonly options: InferenceSession.SessionOptions,
+    private readonly options: LoadOptions,
   ) {
     this.d = card.d;
     this.h = card.h;
@@ -139,33 +114,23 @@ export class OnnxEncoderModel implements EncoderModel {
     return result;
   }
 
-  private async runOnce(session: InferenceSession, x: Float32Array, rows: number, names: readonly OutputName[]): Promise<Partial<Record<OutputName, Tensor>>> {
+  private async runOnce(session: GraphSession, x: Float32Array, rows: number, names: readonly OutputName[]): Promise<Partial<Record<OutputName, Tensor>>> {
     const result: Partial<Record<OutputName, Tensor>> = {};
     if (rows === 0) {
       for (const name of names) result[name] = { data: new Float32Array(0), shape: [0, ...this.rowSizes.get(name)!.dims] };
       return result;
     }
-    const { Tensor: OrtTensor } = await import('onnxruntime-node');
-    const fetched = await session.run({ [INPUT_NAME]: new OrtTensor('float32', x, [rows, this.d]) }, [...names]);
-    for (const name of names) {
-      const t = fetched[name]!;
-      result[name] = { data: t.data as Float32Array, shape: t.dims.map(Number) };
-    }
-    return result;
+    return session.run(x, rows, this.d, names);
   }
 
   /** The session of the graph pruned to `names` (created once). @param bytes the full model's bytes, when `names` are all outputs */
-  session(names: readonly OutputName[], bytes?: Uint8Array): Promise<InferenceSession> {
+  session(names: readonly OutputName[], bytes?: Uint8Array): Promise<GraphSession> {
     const key = [...names].sort().join(',');
     let session = this.sessions.get(key);
     if (!session) {
       const all = names.length === this.outputs.length;
       const model = all && bytes ? bytes : pruneToOutputs(this.model, names);
-      session = import('onnxruntime-node').then(({ InferenceSession }) =>
-        InferenceSession.create(model, this.options).catch((error: unknown) => {
-          throw providerFailure(this.provider, error);
-        }),
-      );
+      session = openGraphSession(model, this.options, this.provider);
       this.sessions.set(key, session);
     }
     return session;

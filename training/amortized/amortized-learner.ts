@@ -3,6 +3,8 @@
  * the annealed entropy objective L_{γ,δ} (Eq. 17), with λ and σ² at their batch optimum.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { DataSetReport, EvaluationInput } from '../evaluate/evaluate-data-set.ts';
+import { evaluateEncoder } from '../evaluate/onnx-evaluation.ts';
 import { annealedObjective, batchEntropies } from '../objective/entropy-elbo.ts';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { Adam } from '../optim/adam.ts';
@@ -18,6 +20,11 @@ export class AmortizedLearner extends AmortizedModel implements Learner {
   constructor(options: AmortizedOptions) {
     super(options);
     this.adam = new Adam(this.variables, { learningRate: this.learningRates });
+  }
+
+  /** The whole-data report, with the encoder under onnxruntime on every core. */
+  evaluate(input: EvaluationInput): Promise<DataSetReport> {
+    return evaluateEncoder(this.encoder, input);
   }
 
   trainEpoch(context: EpochContext): number {

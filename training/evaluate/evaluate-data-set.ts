@@ -44,12 +44,10 @@ export function evaluateDataSetAsync(input: EvaluationInput): Promise<DataSetRep
 }
 
 function* evaluation(input: EvaluationInput): Reads<DataSetReport> {
-  const { x, n, d, batch = 1024, giniPoints = 3000, giniSamples = 10 } = input;
+  const { x, n, d, batch = EVALUATION_BATCH } = input;
   const h = input.w.shape[1];
   const accumulator = new ElboAccumulator(d, h);
-  const rng = new Random(input.seed);
-  const subset = new Set(Array.from(rng.permutation(n).subarray(0, Math.min(giniPoints, n))));
-  const samples: Float32Array[] = []; // z ~ q_n of the subset's points, [rows, H] each
+  const gini = new GiniSampling(input);
   const wn = tf.tidy(() => normalizeColumns(input.w));
   try {
     for (let start = 0; start < n; start += batch) {
@@ -58,24 +56,58 @@ function* evaluation(input: EvaluationInput): Reads<DataSetReport> {
         const xb = tf.tensor2d(x.subarray(start * d, end * d), [end - start, d]);
         const q = input.posterior(xb, start, end);
         const s = pointStatistics(xb, wn, q);
-        const read: tf.Tensor[] = [s.scaledM, s.squaredError, s.logDet];
-        const rows = [];
-        for (let i = start; i < end; i++) if (subset.has(i)) rows.push(i - start);
-        if (rows.length === 0) return read;
-        const indices = tf.tensor1d(rows, 'int32');
-        const qs = mapPosterior(q, (t) => tf.gather(t, indices));
-        for (let k = 0; k < giniSamples; k++) read.push(samplePosterior(qs, rng));
-        return read;
+        return [s.scaledM, s.squaredError, s.logDet, ...gini.draw(start, end, () => q)];
       });
       const [scaledM, squaredError, logDet, ...z] = yield tensors;
       accumulator.add({ scaledM: scaledM!, squaredError: squaredError!, logDet: logDet! });
-      samples.push(...z);
+      gini.add(z);
     }
   } finally {
     wn.dispose();
   }
-  const all = new Float32Array(samples.reduce((n, z) => n + z.length, 0));
-  samples.reduce((offset, z) => (all.set(z, offset), offset + z.length), 0);
-  const { mean, sd } = giniStats(all, all.length / h, h);
-  return { ...accumulator.report(), gini_mean: mean, gini_sd: sd };
+  return { ...accumulator.report(), ...gini.result(h) };
+}
+
+/** Rows per batch of the whole-data evaluation (and of the Gini draws' order). */
+export const EVALUATION_BATCH = 1024;
+
+/**
+ * The Gini index of posterior samples on a fixed subset: the first `giniPoints` of a seeded
+ * permutation, `giniSamples` draws each, drawn batch by batch in row order.
+ */
+export class GiniSampling {
+  private readonly rng: Random;
+  private readonly subset: Set<number>;
+  private readonly count: number;
+  /** z ~ q_n of the subset's points, [rows, H] each */
+  private readonly samples: Float32Array[] = [];
+
+  constructor(input: Pick<EvaluationInput, 'n' | 'seed' | 'giniPoints' | 'giniSamples'>) {
+    const { n, giniPoints = 3000, giniSamples = 10 } = input;
+    this.rng = new Random(input.seed);
+    this.subset = new Set(Array.from(this.rng.permutation(n).subarray(0, Math.min(giniPoints, n))));
+    this.count = giniSamples;
+  }
+
+  /** The draws for the subset's points among rows [start, end), whose posteriors `q` gives (tensors of the caller's tidy). */
+  draw(start: number, end: number, q: () => Posterior): tf.Tensor[] {
+    const rows = [];
+    for (let i = start; i < end; i++) if (this.subset.has(i)) rows.push(i - start);
+    if (rows.length === 0) return [];
+    const indices = tf.tensor1d(rows, 'int32');
+    const qs = mapPosterior(q(), (t) => tf.gather(t, indices));
+    return Array.from({ length: this.count }, () => samplePosterior(qs, this.rng));
+  }
+
+  /** Keeps the values of `draw`'s tensors. */
+  add(z: Float32Array[]): void {
+    this.samples.push(...z);
+  }
+
+  result(h: number): { gini_mean: number; gini_sd: number } {
+    const all = new Float32Array(this.samples.reduce((n, z) => n + z.length, 0));
+    this.samples.reduce((offset, z) => (all.set(z, offset), offset + z.length), 0);
+    const { mean, sd } = giniStats(all, all.length / h, h);
+    return { gini_mean: mean, gini_sd: sd };
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * ℓ_n, the standard ELBO of each point at frozen Θ = (λ, W̃, σ²) (math.md Eq. 4, Appendix B.3), as
- * ONNX nodes. Θ is read from the named initializers, so the graph stays consistent with them:
+ * ONNX nodes, and the per-point statistics it is made of. Θ is read from the named initializers, so
+ * the graph stays consistent with them:
  * ℓ_n = −(D/2) log(2πσ²) − [tr(W̃ᵀW̃T_n) + ‖W̃ν_n − x_n‖²]/(2σ²)
  *       − Σ_h [log(2λ_h) + s_nh M(ν_nh/s_nh)/λ_h] + ½ (H log(2πe) + log det T_n)
  */
@@ -34,38 +35,59 @@ export interface ElboInputs {
 }
 
 
-/** Adds the nodes of ℓ_n [B], named `output`. */
-export function standardElboNodes(g: GraphBuilder, v: ElboInputs, output: string): void {
-  const sum = (t: string, axes: number[]) => g.op('ReduceSum', [t, g.int64(`axes_${axes.join('_')}_${t}`, axes)], { keepdims: { int: 0 } });
+/** The per-point sufficient statistics of the entropy ELBO (training/objective/point-statistics.ts), as node names. */
+export interface StatisticNodes {
+  /** s_nh M(ν_nh / s_nh) [B, H] */
+  scaledM: string;
+  /** tr(W̃ᵀW̃T_n) + ‖W̃ν_n − x_n‖² [B] */
+  squaredError: string;
+  /** log det T_n [B] */
+  logDet: string;
+}
 
-  const squaredError = g.op('ReduceSumSquare', [g.op('Sub', [v.reconstruction, v.x])], { axes: { ints: [1] }, keepdims: { int: 0 } });
+/** Adds the nodes of the per-point statistics (λ and σ² are not needed for them). */
+export function pointStatisticNodes(g: GraphBuilder, v: Omit<ElboInputs, 'priorScales' | 'noiseVariance'>): StatisticNodes {
+
+  const residual = g.op('ReduceSumSquare', [g.op('Sub', [v.reconstruction, v.x])], { axes: { ints: [1] }, keepdims: { int: 0 } });
   // tr(W̃ᵀW̃T_n) and log det T_n (math.md, the families' table; W̃ has unit columns)
   let trace: string;
-  let logDet = sum(g.op('Log', [v.squaredStd]), [1]);
-  if (!v.factor) trace = sum(v.variance, [1]);
+  let logDet = reduceSum(g, g.op('Log', [v.squaredStd]), [1]);
+  if (!v.factor) trace = reduceSum(g, v.variance, [1]);
   else {
     // ‖W̃V‖_F² = Σ_k v_kᵀ (W̃ᵀW̃) v_k: one [B·r, H] × [H, H] product instead of [B·r, H] × [H, D]
     const gram = g.op('MatMul', [g.op('Transpose', [v.dictionary]), v.dictionary]);
     const factorT = g.op('Transpose', [v.factor], { perm: { ints: [0, 2, 1] } }); // [B, r, H]
-    const quadratic = sum(g.op('Mul', [factorT, g.op('MatMul', [factorT, gram])]), [1, 2]);
-    trace = g.op('Add', [quadratic, sum(v.squaredStd, [1])]);
+    const quadratic = reduceSum(g, g.op('Mul', [factorT, g.op('MatMul', [factorT, gram])]), [1, 2]);
+    trace = g.op('Add', [quadratic, reduceSum(g, v.squaredStd, [1])]);
     // matrix determinant lemma: log det(VVᵀ + D) = log det D + log det(I_r + Vᵀ D⁻¹ V), D = diag(d²)
     const scaled = g.op('Div', [v.factor, g.op('Unsqueeze', [v.std, g.int64('axis_2_std', [2])])]);
     const eye = Float32Array.from({ length: v.rank * v.rank }, (_, k) => (Math.floor(k / v.rank) === k % v.rank ? 1 : 0));
     const capacitance = g.op('Add', [g.float('identity_r', eye, [v.rank, v.rank]), g.op('MatMul', [g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } }), scaled])]);
     logDet = g.op('Add', [logDet, g.op('Log', [g.op('Det', [capacitance])])]);
   }
+  const s = g.op('Sqrt', [v.variance]);
+  return {
+    scaledM: g.op('Mul', [s, mFunction(g, g.op('Div', [v.mean, s]))]),
+    squaredError: g.op('Add', [trace, residual]),
+    logDet,
+  };
+}
 
+/** Adds the nodes of ℓ_n [B], named `output`. */
+export function standardElboNodes(g: GraphBuilder, v: ElboInputs, output: string): void {
+  const { scaledM, squaredError, logDet } = pointStatisticNodes(g, v);
   const twoSigma2 = g.op('Mul', [g.scalar(2), v.noiseVariance]);
   const likelihood = g.op('Sub', [
     g.op('Mul', [g.scalar(-v.d / 2), g.op('Log', [g.op('Mul', [g.scalar(2 * Math.PI), v.noiseVariance])])]),
-    g.op('Div', [g.op('Add', [trace, squaredError]), twoSigma2]),
+    g.op('Div', [squaredError, twoSigma2]),
   ]);
-  const s = g.op('Sqrt', [v.variance]);
-  const scaledM = g.op('Mul', [s, mFunction(g, g.op('Div', [v.mean, s]))]);
-  const prior = g.op('Neg', [g.op('Add', [sum(g.op('Log', [g.op('Mul', [g.scalar(2), v.priorScales])]), [0]), sum(g.op('Div', [scaledM, v.priorScales]), [1])])]);
+  const prior = g.op('Neg', [g.op('Add', [reduceSum(g, g.op('Log', [g.op('Mul', [g.scalar(2), v.priorScales])]), [0]), reduceSum(g, g.op('Div', [scaledM, v.priorScales]), [1])])]);
   const entropy = g.op('Mul', [g.scalar(0.5), g.op('Add', [g.scalar(v.h * LOG_2PI_E), logDet])]);
   g.op('Add', [g.op('Add', [likelihood, prior]), entropy], {}, output);
+}
+
+function reduceSum(g: GraphBuilder, t: string, axes: number[]): string {
+  return g.op('ReduceSum', [t, g.int64(`axes_${axes.join('_')}_${t}`, axes)], { keepdims: { int: 0 } });
 }
 
 /** M(a) = √(2/π)·exp(−a²/2) + a·erf(a/√2) (Eq. 11), elementwise. */

@@ -66,14 +66,23 @@ export function layerOrder(blocks: number, lowrank: boolean): string[] {
   return names;
 }
 
-/** Adds the encoder and its outputs to `g`. @returns the output names, in cli.md's order */
-export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: FrozenTheta, options: EncoderGraphOptions): OutputName[] {
-  const { d, h, rank } = w;
-  const x = g.input(INPUT_NAME, [d]);
-  const dictionary = g.float(INITIALIZER_NAMES.dictionary, theta.dictionary, [d, h]);
-  const priorScales = g.float(INITIALIZER_NAMES.priorScales, theta.priorScales, [h]);
-  const noiseVariance = g.float(INITIALIZER_NAMES.noiseVariance, [theta.noiseVariance], []);
+/** The nodes of the posterior's parameters and moments (named as cli.md's outputs where they are one). */
+export interface PosteriorNodes {
+  /** ν [B, H], named `mean` */
+  mean: string;
+  /** τ or d [B, H] */
+  std: string;
+  /** τ² or d² [B, H], named `variance` (diag) or `cov_diag` (low-rank) */
+  squaredStd: string;
+  /** T_n,hh [B, H], named `variance` */
+  variance: string;
+  /** V [B, H, r], named `cov_factor`; null for the diagonal family */
+  factor: string | null;
+}
 
+/** Adds the encoder of math.md (Appendix D.3) from input `x` to the posterior of each row. */
+export function posteriorNodes(g: GraphBuilder, w: EncoderWeights, x: string): PosteriorNodes {
+  const { h, rank } = w;
   const dense = (layer: DenseWeights, input: string, name: string, output?: string) =>
     g.op('Gemm', [input, g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]), g.float(`${name}.bias`, layer.bias, [layer.outputs])], {}, output);
 
@@ -93,6 +102,17 @@ export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: Fro
     factor = g.op('Reshape', [dense(w.factorHead, hidden, LAYER_NAMES.factor), g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
     variance = g.op('Add', [g.op('ReduceSumSquare', [factor], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd], {}, 'variance');
   }
+  return { mean, std, squaredStd, variance, factor };
+}
+
+/** Adds the encoder and its outputs to `g`. @returns the output names, in cli.md's order */
+export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: FrozenTheta, options: EncoderGraphOptions): OutputName[] {
+  const { d, h, rank } = w;
+  const x = g.input(INPUT_NAME, [d]);
+  const dictionary = g.float(INITIALIZER_NAMES.dictionary, theta.dictionary, [d, h]);
+  const priorScales = g.float(INITIALIZER_NAMES.priorScales, theta.priorScales, [h]);
+  const noiseVariance = g.float(INITIALIZER_NAMES.noiseVariance, [theta.noiseVariance], []);
+  const { mean, std, squaredStd, variance, factor } = posteriorNodes(g, w, x);
   const reconstruction = g.op('Gemm', [mean, dictionary], { transB: { int: 1 } }, 'reconstruction');
   standardElboNodes(g, { x, mean, variance, squaredStd, std, factor, reconstruction, dictionary, priorScales, noiseVariance, d, h, rank }, 'elbo');
 

@@ -20,18 +20,24 @@ export interface OnnxEncoder {
 export function encoderModelBytes(weights: EncoderWeights, theta: FrozenTheta, card: ModelCard, options: EncoderGraphOptions): OnnxEncoder {
   const g = new GraphBuilder();
   const outputs = buildEncoderGraph(g, weights, theta, options);
+  const bytes = modelBytes(g, card.name, `entropy-sc ${card.family} encoder, D=${card.d}, H=${card.h}: posterior moments, W̃·ν and the per-point ELBO of rows x`, [
+    { key: MODEL_CARD_KEY, value: JSON.stringify(card) },
+    { key: MODEL_AUTHOR_KEY, value: 'entropy-sc' },
+    { key: MODEL_LICENSE_KEY, value: 'MIT' },
+  ]);
+  return { bytes, outputs };
+}
+
+/** The ONNX bytes (IR 8, opset 17) of the graph in `g`. */
+export function modelBytes(g: GraphBuilder, name: string, docString: string, metadataProps: onnxProto.onnx.IStringStringEntryProto[] = []): Uint8Array {
   const model: onnxProto.onnx.IModelProto = {
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'entropy-sc',
     producerVersion: VERSION,
-    docString: `entropy-sc ${card.family} encoder, D=${card.d}, H=${card.h}: posterior moments, W̃·ν and the per-point ELBO of rows x`,
-    graph: g.graph(card.name),
-    metadataProps: [
-      { key: MODEL_CARD_KEY, value: JSON.stringify(card) },
-      { key: MODEL_AUTHOR_KEY, value: 'entropy-sc' },
-      { key: MODEL_LICENSE_KEY, value: 'MIT' },
-    ],
+    docString,
+    graph: g.graph(name),
+    metadataProps,
   };
-  return { bytes: onnx.ModelProto.encode(model).finish(), outputs };
+  return onnx.ModelProto.encode(model).finish();
 }

@@ -10,12 +10,11 @@ import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensure } from '@entropy-sc/core/errors';
 import { AmortizedModel, type AmortizedOptions } from '../amortized/amortized-model.ts';
-import { evaluateDataSet, type DataSetReport, type EvaluationInput } from '../evaluate/evaluate-data-set.ts';
+import type { DataSetReport, EvaluationInput } from '../evaluate/evaluate-data-set.ts';
+import { evaluateEncoder } from '../evaluate/onnx-evaluation.ts';
 import { objectiveOfSums } from '../objective/statistics-gradient.ts';
 import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
 import { Barrier } from './barrier.ts';
-import { ParallelPosteriors } from './parallel-posteriors.ts';
-import { posteriorWidth } from './posterior-rows.ts';
 import { ShardReplica } from './shard-replica.ts';
 import { Command, Control, Scalar, SharedState } from './shared-state.ts';
 import type { WorkerInit } from './worker.ts';
@@ -29,14 +28,6 @@ const CPU_BACKENDS = ['wasm', 'cpu'];
 
 /** The longest the main thread waits for the workers at one barrier (their start included). */
 const WAIT_LIMIT_MS = 300_000;
-
-/** The largest evaluation batch the worker threads encode (the whole-data evaluation's batch). */
-const ENCODE_ROWS = 1024;
-/**
- * Evaluation batches per worker thread for each one of the main thread, which also computes the
- * statistics and Gini samples of all batches (about a fifth of the evaluation's work).
- */
-const ENCODE_BATCHES = 2;
 
 export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOptions> implements Learner {
   private readonly shared: SharedState;
@@ -63,9 +54,6 @@ export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOp
       h,
       batch: options.batch,
       sizes: variables.map((v) => v.size),
-      encodeRows: ENCODE_ROWS,
-      encodeBatches: ENCODE_BATCHES,
-      posteriorWidth: posteriorWidth(options.encoder),
     });
     this.barrier = new Barrier(this.shared, WAIT_LIMIT_MS);
     this.replica = new ShardReplica(0, this.shared, this.barrier, this.encoder, this.dictionary, rates);
@@ -133,20 +121,9 @@ export class ParallelAmortizedLearner extends AmortizedModel<ParallelAmortizedOp
     return value;
   }
 
-  /**
-   * The whole-data report (evaluate/evaluate-data-set.ts) with the encoder's forward passes, nearly
-   * all of its cost, on every thread; the same numbers as on the main thread alone.
-   */
-  evaluate(input: EvaluationInput): DataSetReport {
-    const posteriors = new ParallelPosteriors(this.shared, this.barrier, input.x, input.n, this.options.encoder, (x) => this.encoder.forward(x));
-    try {
-      const report = evaluateDataSet({ ...input, posterior: (x, start, end) => posteriors.posterior(x, start, end) });
-      posteriors.close();
-      return report;
-    } catch (error) {
-      this.shared.fail(`main thread: ${error instanceof Error ? error.message : String(error)}`);
-      throw error;
-    }
+  /** The whole-data report, with the encoder under onnxruntime on every core (the worker threads wait meanwhile). */
+  evaluate(input: EvaluationInput): Promise<DataSetReport> {
+    return evaluateEncoder(this.encoder, input);
   }
 
   /** Waits until every thread has finished its part of the last step; then every thread loads the master parameters. */

@@ -15,7 +15,6 @@ import { objectiveGradient } from '../objective/statistics-gradient.ts';
 import type { Barrier } from './barrier.ts';
 import { copiedTensor } from '../tensor/copied-tensor.ts';
 import { readInto } from '../tensor/read-into.ts';
-import { writePosteriorRows } from './posterior-rows.ts';
 import { adamStepRange } from './shared-adam.ts';
 import { Control, Scalar, type SharedState } from './shared-state.ts';
 
@@ -87,20 +86,6 @@ export class ShardReplica {
     this.barrier.wait();
     const [start, end] = this.shared.parameterRange(this.index);
     adamStepRange(this.shared, adamStep, this.rates, start, end);
-  }
-
-  /** Encodes this worker thread's evaluation batches, each whole, into their outputs (Command.encode). */
-  encode(): void {
-    const { d, encodeBatches } = this.shared.layout;
-    for (let j = 0; j < encodeBatches; j++) {
-      const slot = this.shared.encodeSlot(this.index, j);
-      const rows = this.shared.encodeCounts[slot]!;
-      if (rows === 0) continue;
-      tf.tidy(() => {
-        const x = copiedTensor<tf.Rank.R2>(this.shared.encodeInputOf(slot).subarray(0, rows * d), [rows, d]);
-        writePosteriorRows(this.encoder.forward(x), this.shared.encodeOutputOf(slot));
-      });
-    }
   }
 
   dispose(): void {

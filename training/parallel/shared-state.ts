@@ -1,8 +1,7 @@
 /**
  * The memory that the threads of a data-parallel learner share (SharedArrayBuffers, no tfjs): a
  * control block, the current minibatch, each shard's statistic sums and gradient, the master copy of
- * the parameters with Adam's moments, the rows and posteriors of the evaluation batches the worker
- * threads encode, and a failure message. Thread 0 is the main thread.
+ * the parameters with Adam's moments, and a failure message. Thread 0 is the main thread.
  */
 import type { StatisticSums } from '../objective/statistics-gradient.ts';
 
@@ -25,12 +24,12 @@ export const Control = {
 } as const;
 
 /**
- * After the start barrier: take a training step; load the master parameters (the end of an epoch,
- * a restored state); or encode an evaluation batch. Every command but `step` (whose own barriers
+ * After the start barrier: take a training step, or load the master parameters (the end of an
+ * epoch, a restored state). Every command but `step` (whose own barriers
  * follow the read) ends with a second barrier, so the main thread never writes the next command
  * before every thread has read this one.
  */
-export const Command = { step: 1, sync: 2, encode: 3 } as const;
+export const Command = { step: 1, sync: 2 } as const;
 
 /** Scalars of the current step (float64). */
 export const Scalar = { gamma: 0, delta: 1 } as const;
@@ -43,12 +42,6 @@ export interface SharedLayout {
   batch: number;
   /** element counts of the trainable variables, in the learner's order (encoder's, then W) */
   sizes: number[];
-  /** the largest evaluation batch a worker thread encodes */
-  encodeRows: number;
-  /** evaluation batches per worker thread and round */
-  encodeBatches: number;
-  /** floats of one point's posterior (posterior-rows.ts) */
-  posteriorWidth: number;
 }
 
 export interface SharedBuffers {
@@ -60,9 +53,6 @@ export interface SharedBuffers {
   params: SharedArrayBuffer;
   m: SharedArrayBuffer;
   v: SharedArrayBuffer;
-  encodeCounts: SharedArrayBuffer;
-  encodeInput: SharedArrayBuffer;
-  encodeOutput: SharedArrayBuffer;
   message: SharedArrayBuffer;
 }
 
@@ -82,10 +72,6 @@ export class SharedState {
   /** Adam's first and second moments [P] */
   readonly m: Float32Array;
   readonly v: Float32Array;
-  /** rows of each evaluation batch the worker threads encode next, [threads − 1, encodeBatches] */
-  readonly encodeCounts: Int32Array;
-  private readonly encodeInput: Float32Array;
-  private readonly encodeOutput: Float32Array;
   /** start of every variable in the flat vectors, and P at the end */
   readonly offsets: number[];
   private readonly message: Uint8Array;
@@ -102,9 +88,6 @@ export class SharedState {
     this.params = new Float32Array(buffers.params);
     this.m = new Float32Array(buffers.m);
     this.v = new Float32Array(buffers.v);
-    this.encodeCounts = new Int32Array(buffers.encodeCounts);
-    this.encodeInput = new Float32Array(buffers.encodeInput);
-    this.encodeOutput = new Float32Array(buffers.encodeOutput);
     this.message = new Uint8Array(buffers.message);
     this.offsets = [0];
     for (const size of layout.sizes) this.offsets.push(this.offsets[this.offsets.length - 1]! + size);
@@ -113,7 +96,6 @@ export class SharedState {
   static create(layout: SharedLayout): SharedState {
     const total = layout.sizes.reduce((a, b) => a + b, 0);
     const bytes = (n: number, per: number) => new SharedArrayBuffer(n * per);
-    const slots = (layout.threads - 1) * layout.encodeBatches;
     return new SharedState(
       {
         control: bytes(8, 4),
@@ -124,9 +106,6 @@ export class SharedState {
         params: bytes(total, 4),
         m: bytes(total, 4),
         v: bytes(total, 4),
-        encodeCounts: bytes(slots, 4),
-        encodeInput: bytes(slots * layout.encodeRows * layout.d, 4),
-        encodeOutput: bytes(slots * layout.encodeRows * layout.posteriorWidth, 4),
         message: bytes(MESSAGE_BYTES, 1),
       },
       layout,
@@ -159,23 +138,6 @@ export class SharedState {
   gradient(k: number): Float32Array {
     const p = this.parameterCount;
     return this.grads.subarray(k * p, (k + 1) * p);
-  }
-
-  /** Where worker thread k's evaluation batch j is, in encodeCounts and in slots of encodeRows points. */
-  encodeSlot(k: number, j: number): number {
-    return (k - 1) * this.layout.encodeBatches + j;
-  }
-
-  /** The rows [encodeRows, D] of an evaluation batch (by encodeSlot). */
-  encodeInputOf(slot: number): Float32Array {
-    const size = this.layout.encodeRows * this.layout.d;
-    return this.encodeInput.subarray(slot * size, (slot + 1) * size);
-  }
-
-  /** The posteriors of those rows [encodeRows, posteriorWidth]. */
-  encodeOutputOf(slot: number): Float32Array {
-    const size = this.layout.encodeRows * this.layout.posteriorWidth;
-    return this.encodeOutput.subarray(slot * size, (slot + 1) * size);
   }
 
   writeSums(k: number, scaledM: ArrayLike<number>, squaredError: number, logDet: number): void {

@@ -42,7 +42,6 @@ try {
         continue;
       }
       if (command === Command.sync) replica.pull();
-      else if (command === Command.encode) replica.encode();
       barrier.wait();
     }
   } finally {
