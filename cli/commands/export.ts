@@ -20,6 +20,10 @@ export function registerExport(program: Command): void {
       const { exportRun } = await import('@entropy-sc/training/export/export-run');
       const result = await exportRun({ run: flags.run, out: flags.out, fullCovariance: flags.fullCovariance });
       process.stderr.write(`wrote ${result.path} (${(result.bytes.length / 1e6).toFixed(1)} MB; outputs ${result.outputs.join(', ')}) and ${result.cardPath}\n`);
+      const gap = result.card.amortization_gap;
+      if (gap) process.stderr.write(`the card records the amortization gap ${gap.gap.toFixed(2)} nats per point (${gap.points} points, gap.json)\n`);
+      if (result.staleGap)
+        process.stderr.write(`${flags.run}/gap.json is from epoch ${result.staleGap.epoch + 1}, the run is further on: not in the card (measure again with gap --run ${flags.run})\n`);
       if (flags.triton !== undefined) {
         const { writeTritonRepository } = await import('@entropy-sc/training/export/triton');
         const triton = await writeTritonRepository(flags.triton, result.card.name, result.bytes);

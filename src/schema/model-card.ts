@@ -11,6 +11,25 @@ import { issuesText } from './issues-text.ts';
 
 export const MODEL_CARD_FORMAT = 'entropy-sc/model-card@1';
 
+/**
+ * The amortization gap of a run's encoder as `gap --run` measured it (nats per point, Θ frozen), kept
+ * in the run folder as gap.json and copied into the card by `export` while the run is at that epoch.
+ */
+export const gapRecord = z.strictObject({
+  amortized_elbo: z.number(),
+  refined_elbo: z.number(),
+  gap: z.number().nonnegative(),
+  per_point: z.strictObject({ mean: z.number(), median: z.number(), p95: z.number() }),
+  family: posteriorFamily,
+  /** points measured, and the data they came from */
+  points: z.number().int().positive(),
+  data: dataSpec,
+  /** the run's last epoch (0-based, as in metrics.jsonl) when it was measured */
+  epoch: z.number().int().nonnegative(),
+});
+
+export type GapRecord = z.infer<typeof gapRecord>;
+
 export const modelCard = z.looseObject({
   format: z.literal(MODEL_CARD_FORMAT),
   /** a short name for serving (`/v1/model`, OIP model name, Triton folder) */
@@ -34,6 +53,7 @@ export const modelCard = z.looseObject({
   versions: z.record(z.string(), z.string()),
   /** the last epoch's metrics row */
   metrics: z.record(z.string(), z.unknown()),
+  amortization_gap: gapRecord.optional(),
 });
 
 export type ModelCard = z.infer<typeof modelCard>;

@@ -1,14 +1,16 @@
 /**
  * `entropy-sc gap` end to end on small amortized bars runs: cli.md's JSON, the amortized ELBO on the
  * training data equal to the run's final ELBO (Θ is that data's optimum, math.md identity 1), per-point
- * gaps ≥ 0, the same numbers on two threads as on one, `--compare` with its table and chart, and
+ * gaps ≥ 0, the run's gap.json carried into the exported card, the same numbers on two threads as on one, `--compare` with its table and chart, and
  * one-line errors.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pngjs from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { GapRecord, ModelCard } from '../../src/schema/model-card.ts';
 import { resolveRunConfig, type TrainFlags } from '../../src/schema/run-config.ts';
+import { readModelFile } from '../../inference/card.ts';
 import { loadDataSet } from '../../src/data/data-set.ts';
 import { exportRun } from '../../training/export/export-run.ts';
 import { runGaps } from '../../training/gap/gap-files.ts';
@@ -55,6 +57,24 @@ describe('entropy-sc gap', () => {
     expect(out['gap'] as number).toBeGreaterThan(0);
     expect((out['refined_elbo'] as number) - (out['amortized_elbo'] as number)).toBeCloseTo(out['gap'] as number, 10);
     expect(out.per_point['median']!).toBeLessThanOrEqual(out.per_point['p95']!);
+  });
+
+  it('keeps the run\'s gap in gap.json; export puts it into the card while the run is at that epoch', { timeout: 180_000 }, async () => {
+    const run = join(root, 'recorded');
+    cpSync(diag, run, { recursive: true });
+    const [measured] = await runGaps({ runs: [run], data: { kind: 'bars', size: 5, samples: 64, noise: 0.1 }, samples: 64, workers: 1 });
+    const record = JSON.parse(readFileSync(join(run, 'gap.json'), 'utf8')) as GapRecord;
+    expect(record).toMatchObject({ gap: measured!.report.gap, amortized_elbo: measured!.report.amortized_elbo, points: 64, family: 'diag', epoch: 2, data: { kind: 'bars', samples: 64 } });
+    const onnx = join(root, 'recorded.onnx');
+    const exported = await exportRun({ run, out: onnx, fullCovariance: false });
+    expect(exported.staleGap).toBeNull();
+    expect((await readModelFile(onnx)).card.amortization_gap).toEqual(record);
+    expect((JSON.parse(readFileSync(exported.cardPath, 'utf8')) as ModelCard).amortization_gap).toEqual(record);
+
+    await train({ config: resolveRunConfig(flags({ posterior: 'diag', epochs: 4 })), out: run, resume: true });
+    const later = await exportRun({ run, out: onnx, fullCovariance: false });
+    expect(later.staleGap).toEqual(record);
+    expect((await readModelFile(onnx)).card.amortization_gap).toBeUndefined();
   });
 
   it('gives the same per-point gaps on two refinement threads as on one, all ≥ 0', { timeout: 180_000 }, async () => {

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@entropy-sc/core/errors';
 import { readNpy } from '@entropy-sc/core/npy/read';
 import { shapeText } from '@entropy-sc/core/ndarray';
-import { parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
+import { gapRecord, parseModelCard, type GapRecord, type ModelCard } from '@entropy-sc/core/schema/model-card';
+import { issuesText } from '@entropy-sc/core/schema/issues-text';
 import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import { useBackend } from '../backend.ts';
@@ -37,6 +38,8 @@ export interface ExportResult {
   /** the ONNX file's bytes */
   bytes: Uint8Array;
   outputs: OutputName[];
+  /** the run's gap.json when it was measured at an earlier epoch (and so is not in the card) */
+  staleGap: GapRecord | null;
 }
 
 /** The card file next to MODEL.onnx: MODEL.card.json. */
@@ -47,7 +50,10 @@ export function cardPathFor(model: string): string {
 export async function exportRun({ run, out, fullCovariance }: ExportOptions): Promise<ExportResult> {
   await checkOutput(out);
   const paths = runPaths(run);
-  const card = portableCard(parseModelCard(await readJson(paths.modelCard), paths.modelCard));
+  const runCard = portableCard(parseModelCard(await readJson(paths.modelCard), paths.modelCard));
+  const gap = await readGapRecord(paths.gap);
+  const current = gap !== null && gap.epoch === Number(runCard.metrics['epoch']);
+  const card: ModelCard = current ? { ...runCard, amortization_gap: gap } : runCard;
   if (!card.amortized || !card.config.encoder || (card.family !== 'diag' && card.family !== 'lowrank'))
     throw new UserError(`${run}: a ${card.amortized ? '' : 'non-amortized '}${card.family} run has no encoder to export (export needs an amortized diag or lowrank run)`);
   const dictionary = await readArray(paths.dictionary, [card.d, card.h]);
@@ -72,10 +78,29 @@ export async function exportRun({ run, out, fullCovariance }: ExportOptions): Pr
     const cardPath = cardPathFor(out);
     await writeOutput(out, bytes);
     await writeOutput(cardPath, JSON.stringify(card, null, 2) + '\n');
-    return { path: out, cardPath, card, bytes, outputs };
+    return { path: out, cardPath, card, bytes, outputs, staleGap: current ? null : gap };
   } finally {
     encoder.dispose();
   }
+}
+
+/** A run's gap.json (null when `gap --run` never measured it). */
+async function readGapRecord(path: string): Promise<GapRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserError(`${path}: not JSON (delete it, or measure again with gap --run)`);
+  }
+  const parsed = gapRecord.safeParse(value);
+  if (!parsed.success) throw new UserError(`${path}: not a gap record (${issuesText(parsed.error)})`);
+  return parsed.data;
 }
 
 /** The card as it travels with the model: the image source by its name, not this machine's path. */

@@ -13,14 +13,15 @@ import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import { boxStats } from '@entropy-sc/core/metrics/quantile';
 import { shapeText } from '@entropy-sc/core/ndarray';
 import { readNpyHeader, readNpyRows } from '@entropy-sc/core/npy/read';
-import { specText, type DataSpec } from '@entropy-sc/core/schema/data-spec';
+import { portableDataSpec, specText, type DataSpec } from '@entropy-sc/core/schema/data-spec';
 import { checkFinite, checkRows } from '@entropy-sc/core/validate/arrays';
 import { gapDistributionSpec } from '@entropy-sc/plot/gap-distribution';
 import { chartPng } from '@entropy-sc/plot/render';
 import { amortizationGap, type GapReport, type GapResult } from './amortization-gap.ts';
 import { RefinePool } from './refine-pool.ts';
 import { readModelFile } from '@entropy-sc/inference/card';
-import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import type { GapRecord, ModelCard } from '@entropy-sc/core/schema/model-card';
+import { runPaths } from '../run/run-files.ts';
 import { loadDeployedModel } from './onnx-model.ts';
 import type { PosteriorArrays } from './posterior-arrays.ts';
 import type { FrozenModel } from './refine-batch.ts';
@@ -129,6 +130,8 @@ export async function runGaps(options: GapOptions): Promise<RunGap[]> {
         options: options.maxIterations ? { maxIterations: options.maxIterations } : undefined,
       });
       results.push({ ...result, name, dir });
+      const measured = options.samples && options.data.kind !== 'npy' ? { ...options.data, samples: options.samples } : options.data;
+      if (!dir.endsWith('.onnx')) await writeFileAtomic(runPaths(dir).gap, JSON.stringify(gapRecord(result.report, measured, run.card), null, 2) + '\n');
     } finally {
       await pool.close();
       await run.dispose();
@@ -136,6 +139,12 @@ export async function runGaps(options: GapOptions): Promise<RunGap[]> {
   }
   if (options.out) await writeGapFiles(options.out, results);
   return results;
+}
+
+/** What a run folder keeps of its gap (gap.json), for `export` to put into the card. */
+function gapRecord(report: GapReport, data: DataSpec, card: ModelCard): GapRecord {
+  const { amortized_elbo, refined_elbo, gap, per_point, family, n } = report;
+  return { amortized_elbo, refined_elbo, gap, per_point, family, points: n, data: portableDataSpec(data), epoch: Number(card.metrics['epoch']) };
 }
 
 /** cli.md's object for one run (the contract's keys first). */

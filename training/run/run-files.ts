@@ -34,6 +34,8 @@ export function runPaths(dir: string) {
     fields: join(dir, 'fields.png'),
     curves: join(dir, 'curves.png'),
     checkpoint: join(dir, 'checkpoint.ckpt'),
+    /** the gap of the run's encoder, once `gap --run` measured it (GapRecord) */
+    gap: join(dir, 'gap.json'),
   };
 }
 
