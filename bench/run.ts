@@ -7,12 +7,12 @@ import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../training/backend.ts';
 import { defaultModelPath } from '@entropy-sc/inference/default-model';
-import { spawnSync } from 'node:child_process';
 import { measureBarsRun } from './bars-run.ts';
 import { encodeTable, measureEncode } from './encode-throughput.ts';
 import { measureEpochRun } from './epoch-run.ts';
 import { measureParallelStep } from './parallel-throughput.ts';
 import { measureService, serviceTable } from './service-throughput.ts';
+import { measureTorch } from './torch-baseline.ts';
 import { matMulRate, measureTrainingStep, stepFlops } from './training-throughput.ts';
 
 const backend = process.argv.includes('--backend') ? process.argv[process.argv.indexOf('--backend') + 1]! : 'wasm';
@@ -34,7 +34,15 @@ const service = await measureService(defaultModelPath);
 const encode = await measureEncode(defaultModelPath);
 const epoch = await measureEpochRun({}, 3);
 const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag') && !r.name.includes('naive'));
-const torch = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const torch = measureTorch(epoch.threads, 15, epoch.n);
+const torchRows =
+  'missing' in torch
+    ? { step: [], epoch: [], note: `No PyTorch rows: ${torch.missing}; Debian's python3-torch with libopenblas0-pthread gives them.` }
+    : {
+        step: [`| diag, PyTorch ${torch.version} (seed authors' kind of step, same run) | ${torch.threads} | ${torch.stepSamplesPerSecond.toFixed(0)} | ${((512 * 1000) / torch.stepSamplesPerSecond).toFixed(1)} | ${(naive.msPerStep / ((512 * 1000) / torch.stepSamplesPerSecond)).toFixed(1)} | – | – | – |`],
+        epoch: [`| PyTorch ${torch.version}, training only (the seed authors' epoch: no whole-data evaluation) | ${torch.threads} | ${torch.epochSeconds.toFixed(1)} | – | ${torch.epochSeconds.toFixed(1)} | ${(torch.epochRows / torch.epochSeconds).toFixed(0)} | ${(torch.epochRows / torch.epochSeconds / torch.stepSamplesPerSecond).toFixed(2)} | – |`],
+        note: `entropy-sc's default epoch, evaluation included, against PyTorch's training-only epoch in the same run: ${(torch.epochSeconds / epoch.epochSeconds).toFixed(2)}× (above 1: faster); steps: ${(step ? step.samplesPerSecond / torch.stepSamplesPerSecond : NaN).toFixed(2)}×. PyTorch is Debian's python3-torch on OpenBLAS, ${torch.threads} threads.`,
+      };
 
 const header = '| step (D=256, H=100, batch 512) | threads | samples/s | ms/step | × naive | % of matMul bound | peak RSS MiB | peak tensors MiB |';
 const lines = [
@@ -48,15 +56,15 @@ const lines = [
     const bound = (stepFlops(r.name.startsWith('lowrank') ? 'lowrank' : 'diag') / (r.threads * rate * 1e9)) * 1000;
     return `| ${r.name} | ${r.threads} | ${r.samplesPerSecond.toFixed(0)} | ${r.msPerStep.toFixed(1)} | ${(naive.msPerStep / r.msPerStep).toFixed(1)} | ${((100 * bound) / r.msPerStep).toFixed(0)}% | ${r.peakRssMiB.toFixed(0)} | ${r.peakTensorMiB.toFixed(0)} |`;
   }),
+  ...torchRows.step,
   '',
   `| default run: ${epoch.name}, ${epoch.epochs} epochs | threads | training s/epoch | evaluation s/epoch | epoch wall s | training samples/s | × step (same run) | evaluation share of epoch |`,
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   `| train --data images:data/natural-images --latents 100 | ${epoch.threads} | ${epoch.trainingSeconds.toFixed(1)} | ${epoch.evaluationSeconds.toFixed(1)} | ${epoch.epochSeconds.toFixed(1)} | ${epoch.samplesPerSecond.toFixed(0)} | ${step ? (epoch.samplesPerSecond / step.samplesPerSecond).toFixed(2) : '–'} | ${((100 * epoch.evaluationSeconds) / epoch.epochSeconds).toFixed(0)}% |`,
+  ...torchRows.epoch,
   '',
-  `Epoch wall time: training, whole-data evaluation (ELBO and Gini, on every thread), run files and checkpoint, averaged over the epochs; ELBO after the last epoch ${epoch.elbo.toFixed(4)}.`,
-  torch
-    ? 'python3-torch is installed, but no PyTorch step is timed here yet.'
-    : "No PyTorch row: Debian's python3-torch is not installed on this machine.",
+  `Epoch wall time: training, whole-data evaluation (ELBO and Gini, under onnxruntime on every core), run files and checkpoint, averaged over the epochs; ELBO after the last epoch ${epoch.elbo.toFixed(4)}.`,
+  torchRows.note,
   '',
   `Bars (train --data bars --latents 10 --posterior full --no-amortized, defaults, seed 1): ${bars.seconds.toFixed(1)} s wall time, ${bars.recovered}/10 bars recovered, ELBO ${bars.elbo.toFixed(4)}.`,
   '',
@@ -65,7 +73,6 @@ const lines = [
   ...encodeTable(encode),
   '',
   '% of matMul bound: the time the step\'s matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.',
-  'Baseline for the seed authors\' PyTorch code, same step on this kind of machine with 2 threads (design.md): about 4 100 samples/s.',
   '',
 ];
 process.stdout.write(lines.join('\n'));
