@@ -73,17 +73,23 @@ export function measureTrainingStep(family: AmortizedFamily, naive: boolean, ste
   };
 }
 
-/** GFLOP/s of a plain 512×512 by 512×512 matMul on the active backend. */
+/**
+ * GFLOP/s of a plain 512×512 by 512×512 matMul on the active backend: the best of five rounds, since
+ * a shared VM's rate drifts by 2× within a minute and the bound should not depend on one bad round.
+ */
 export function matMulRate(): number {
   const a = tf.randomNormal([512, 512]);
   const b = tf.randomNormal([512, 512]);
   tf.matMul(a, b).dispose();
-  const repeats = 20;
-  const started = performance.now();
-  for (let i = 0; i < repeats; i++) tidyRead(() => tf.matMul(a, b));
-  const seconds = (performance.now() - started) / 1000;
+  const repeats = 10;
+  let best = 0;
+  for (let round = 0; round < 5; round++) {
+    const started = performance.now();
+    for (let i = 0; i < repeats; i++) tidyRead(() => tf.matMul(a, b));
+    best = Math.max(best, (2 * 512 ** 3 * repeats) / ((performance.now() - started) / 1000) / 1e9);
+  }
   tf.dispose([a, b]);
-  return (2 * 512 ** 3 * repeats) / seconds / 1e9;
+  return best;
 }
 
 /**

@@ -5,7 +5,7 @@
  * amortization. Writes into the output folder one run per variant, paper.md (final ELBO, Gini ± SD,
  * amortization gap, wall time), paper.json and paper.png (the ELBO curves of all runs).
  *
- *   npm run paper -- [--out runs/paper] [--samples 20000] [--epochs 10] [--em-epochs 5] [--gap-points 1000]
+ *   npm run paper -- [--out runs/paper] [--samples 20000] [--epochs 10] [--em-epochs 10] [--gap-points 1000]
  *
  * The defaults take about 25 minutes on two quiet cores; smaller values give a quick version.
  */
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'runs/paper' },
     samples: { type: 'string', default: '20000' },
     epochs: { type: 'string', default: '10' },
-    'em-epochs': { type: 'string', default: '5' },
+    'em-epochs': { type: 'string', default: '10' },
     'gap-points': { type: 'string', default: '1000' },
   },
 });

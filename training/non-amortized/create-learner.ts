@@ -18,8 +18,14 @@ import { JointLearner } from './joint-learner.ts';
 
 /** L-BFGS iterations per epoch of the joint learner (50 default epochs: 1000 iterations). */
 export const ITERATIONS_PER_EPOCH = 20;
-/** L-BFGS iterations of each minibatch E-step of EM-like learning. */
-export const E_STEP_ITERATIONS = 20;
+/**
+ * L-BFGS iterations of each minibatch E-step of EM-like learning, warm-started from the point's last
+ * fit. Measured on 8 192 shipped patches, 4 epochs: 5 iterations reach 90.5 nats in 12 s of
+ * training, 20 iterations about the same in 5× the time (README, "EM-like learning").
+ */
+export const E_STEP_ITERATIONS = 5;
+/** L-BFGS iterations of the per-epoch refit of every point for the report (em-learner.ts). */
+export const EVALUATION_ITERATIONS = 20;
 const HISTORY_SIZE = 10;
 const K_LINES = Object.freeze({ restarts: 5, iterations: 20 });
 
@@ -49,6 +55,7 @@ export function createNonAmortizedLearner(options: NonAmortizedOptions): Learner
         batch: options.batch,
         learningRate: options.learningRate,
         eStepIterations: E_STEP_ITERATIONS,
+        evaluationIterations: EVALUATION_ITERATIONS,
         historySize: HISTORY_SIZE,
         initialStd,
       });

@@ -139,9 +139,9 @@ export class EmLearner implements Learner {
   }
 
   describe(): Record<string, unknown> {
-    const { batch, learningRate, eStepIterations, historySize, initialStd, spreadScale } = this.options;
+    const { batch, learningRate, eStepIterations, evaluationIterations = eStepIterations, historySize, initialStd, spreadScale } = this.options;
     return {
-      optimizer: { name: 'em', eStep: { name: 'lbfgs', iterations: eStepIterations, historySize }, mStep: { name: 'adam', learningRate, batch } },
+      optimizer: { name: 'em', eStep: { name: 'lbfgs', iterations: eStepIterations, historySize }, mStep: { name: 'adam', learningRate, batch }, reportRefit: { iterations: evaluationIterations } },
       posteriorInit: { std: initialStd, spreadScale },
     };
   }
