@@ -24,6 +24,8 @@ export interface LoadOptions {
 export interface GraphSession {
   /** @param x rows [rows, D] row-major, rows ≥ 1 @param outputs names of graph outputs */
   run(x: Float32Array, rows: number, d: number, outputs: readonly string[]): Promise<Record<string, Tensor>>;
+  /** The same for a graph of several inputs (float32 each). */
+  runInputs(inputs: Record<string, Tensor>, outputs: readonly string[]): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }
 
@@ -33,13 +35,17 @@ export async function openGraphSession(bytes: Uint8Array, options: LoadOptions =
   const session = await InferenceSession.create(bytes, sessionOptions(provider, options)).catch((error: unknown) => {
     throw providerFailure(provider, error);
   });
+  const runInputs = async (inputs: Record<string, Tensor>, outputs: readonly string[]) => {
+    const feeds: Record<string, InstanceType<typeof OrtTensor>> = {};
+    for (const [name, t] of Object.entries(inputs)) feeds[name] = new OrtTensor('float32', t.data, t.shape);
+    const fetched = await session.run(feeds, [...outputs]);
+    const result: Record<string, Tensor> = {};
+    for (const name of outputs) result[name] = { data: fetched[name]!.data as Float32Array, shape: fetched[name]!.dims.map(Number) };
+    return result;
+  };
   return {
-    run: async (x, rows, d, outputs) => {
-      const fetched = await session.run({ [INPUT_NAME]: new OrtTensor('float32', x, [rows, d]) }, [...outputs]);
-      const result: Record<string, Tensor> = {};
-      for (const name of outputs) result[name] = { data: fetched[name]!.data as Float32Array, shape: fetched[name]!.dims.map(Number) };
-      return result;
-    },
+    run: (x, rows, d, outputs) => runInputs({ [INPUT_NAME]: { data: x, shape: [rows, d] } }, outputs),
+    runInputs,
     release: () => session.release(),
   };
 }

@@ -13,8 +13,8 @@ import { parseSchedule } from './anneal/schedule.ts';
 import { useBackend } from './backend.ts';
 import { defaultEncoderConfig, type EncoderConfig } from './encoder/encoder.ts';
 import { DeviceAmortizedLearner } from './gpu/device-amortized-learner.ts';
+import { NativeAmortizedLearner } from './native/native-amortized-learner.ts';
 import { createNonAmortizedLearner } from './non-amortized/create-learner.ts';
-import { ParallelAmortizedLearner } from './parallel/parallel-amortized-learner.ts';
 import type { Learner, LearnerState } from './run/learner.ts';
 import { trainLoop } from './run/train-loop.ts';
 import type { MetricsRow } from './run/run-files.ts';
@@ -103,7 +103,9 @@ export async function createLearner(config: RunConfig, data: DataSet): Promise<L
       seed: config.seed,
     };
     if (config.backend === 'webgpu') return new DeviceAmortizedLearner(amortized);
-    return config.workers > 1 ? ParallelAmortizedLearner.create({ ...amortized, workers: config.workers }) : new AmortizedLearner(amortized);
+    // tfjs-node computes its products natively with its own threads; wasm and cpu hand them to onnxruntime.
+    if (config.backend === 'tensorflow') return new AmortizedLearner(amortized);
+    return NativeAmortizedLearner.create({ ...amortized, threads: config.workers });
   }
   return createNonAmortizedLearner({
     data,

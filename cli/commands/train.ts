@@ -23,7 +23,7 @@ export function registerTrain(program: Command): void {
     .option('--dictionary-lr <rate>', `Adam learning rate of the dictionary's unit-length columns (default: ${trainDefaults.dictionaryLrFactor} × --lr)`, positiveNumber)
     .option('--anneal <schedule>', `none, prior, likelihood, or per-epoch γ:δ pairs such as 8:1,4:1,1:1 (default ${trainDefaults.anneal})`)
     .option('--backend <name>', `TensorFlow.js backend: wasm, cpu, webgpu or tensorflow (default ${trainDefaults.backend})`)
-    .option('--workers <N>', 'threads sharing each minibatch, exact full-batch gradient (amortized, wasm/cpu; default: 2 where 2 cores exist)', positiveInt)
+    .option('--workers <N>', 'CPU threads of the encoder\'s matrix products, under onnxruntime (amortized, wasm/cpu; default: every core)', positiveInt)
     .option('--seed <S>', `random seed for data, initialisation and minibatches (default ${trainDefaults.seed})`, seed)
     .option('--resume', 'continue the run in --out from its checkpoint', false)
     .option('--bars-size <b>', `bars: grid size (D = b², default ${bars.size})`, positiveInt)

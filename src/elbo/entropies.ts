@@ -1,8 +1,8 @@
 /**
  * The entropy ELBO as a function of the sufficient statistics' sums, in float64: Theorem 2's
  * λ^opt and σ²_opt, the three entropies (Eq. 12) and L_{γ,δ} (Eq. 15, 17). The whole-data
- * accumulator and the data-parallel learner both apply it to their sums; the tfjs objective
- * (training/objective/entropy-elbo.ts) mirrors it for autodiff.
+ * accumulator applies it to its sums; the tfjs objective (training/objective/entropy-elbo.ts)
+ * mirrors it for autodiff.
  */
 
 /** log(2πe), the entropy constant of a unit Gaussian per dimension (Eq. 12). */

@@ -29,7 +29,7 @@ export interface RunShape {
   rank: number;
   /** encoder widths (amortized), or null (per-point posteriors by L-BFGS) */
   encoder: { hidden: number; inner: number; blocks: number } | null;
-  /** threads sharing a minibatch */
+  /** CPU threads of amortized training */
   workers: number;
 }
 

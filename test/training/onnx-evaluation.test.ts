@@ -1,8 +1,8 @@
 /**
  * The amortized learners' whole-data evaluation (the encoder and the per-point statistics under
  * onnxruntime) against the evaluation in TensorFlow.js on the main thread, with the same parameters:
- * the ELBO, its entropies, λ, σ² and the Gini index agree to 1e-6 relative, for the serial and the
- * data-parallel learner, both families, batches that divide N or not and one larger than N, after
+ * the ELBO, its entropies, λ, σ² and the Gini index agree to 1e-6 relative, for the TensorFlow.js
+ * learner and the one that trains under onnxruntime, both families, batches that divide N or not and one larger than N, after
  * training and after a restored checkpoint.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { Random } from '../../src/random.ts';
 import { AmortizedLearner, type AmortizedOptions } from '../../training/amortized/amortized-learner.ts';
 import { defaultEncoderConfig, type AmortizedFamily } from '../../training/encoder/encoder.ts';
 import { evaluateDataSet, type DataSetReport, type EvaluationInput } from '../../training/evaluate/evaluate-data-set.ts';
-import { ParallelAmortizedLearner } from '../../training/parallel/parallel-amortized-learner.ts';
+import { NativeAmortizedLearner } from '../../training/native/native-amortized-learner.ts';
 import type { Learner, LearnerState } from '../../training/run/learner.ts';
 
 const D = 16;
@@ -28,8 +28,8 @@ const options = (family: AmortizedFamily): AmortizedOptions => ({
 const rng = new Random(21);
 const x = Float32Array.from({ length: N * D }, () => rng.normal());
 
-function epoch(learner: Learner, seed: number): void {
-  learner.trainEpoch({ x, n: N, d: D, gamma: 1, delta: 1, rng: new Random(seed), onProgress: () => undefined });
+async function epoch(learner: Learner, seed: number): Promise<void> {
+  await learner.trainEpoch({ x, n: N, d: D, gamma: 1, delta: 1, rng: new Random(seed), onProgress: () => undefined });
 }
 
 function input(learner: Learner, batch: number | undefined): EvaluationInput {
@@ -48,21 +48,21 @@ afterAll(() => learners.forEach((l) => l.dispose()));
 
 describe('whole-data evaluation under onnxruntime', () => {
   it('diag, 3 threads: the report of TensorFlow.js, for batches that divide N or not and one larger than N', async () => {
-    const parallel = await ParallelAmortizedLearner.create({ ...options('diag'), workers: 3 });
+    const parallel = await NativeAmortizedLearner.create({ ...options('diag'), threads: 3 });
     learners.push(parallel);
     for (const seed of [1, 2]) {
-      epoch(parallel, seed); // and the threads are left ready to train on
+      await epoch(parallel, seed);
       for (const batch of [undefined, 100, 1037, 2000]) expectSameReport(await parallel.evaluate(input(parallel, batch)), evaluateDataSet(input(parallel, batch)));
     }
   });
 
-  it('lowrank: the serial learner, and the data-parallel one after restoring its checkpoint, report what TensorFlow.js does', async () => {
-    const parallel = await ParallelAmortizedLearner.create({ ...options('lowrank'), workers: 2 });
+  it('lowrank: the TensorFlow.js learner, and the onnxruntime one after restoring its checkpoint, report what TensorFlow.js does', async () => {
+    const parallel = await NativeAmortizedLearner.create({ ...options('lowrank'), threads: 2 });
     const serial = new AmortizedLearner({ ...options('lowrank'), seed: 99 });
     learners.push(parallel, serial);
-    epoch(parallel, 1);
+    await epoch(parallel, 1);
     expectSameReport(await parallel.evaluate(input(parallel, 250)), evaluateDataSet(input(parallel, 250)));
-    epoch(serial, 3);
+    await epoch(serial, 3);
     expectSameReport(await serial.evaluate(input(serial, 200)), evaluateDataSet(input(serial, 200)));
     parallel.loadState((await serial.saveState()) as LearnerState);
     expectSameReport(await parallel.evaluate(input(parallel, 200)), evaluateDataSet(input(serial, 200)));

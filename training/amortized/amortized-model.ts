@@ -1,5 +1,5 @@
 /**
- * What every amortized learner shares (serial and data-parallel): the options, the seeded initial
+ * What every amortized learner shares (TensorFlow.js, onnxruntime, WebGPU): the options, the seeded initial
  * encoder and dictionary, Adam's per-variable rates, and the Learner methods that do not depend on
  * how a step is computed. One place, so that the learners start identically and read each other's
  * checkpoints.

@@ -33,6 +33,16 @@ export function defaultEncoderConfig(d: number, h: number, family: AmortizedFami
   return { d, h, family, rank, hidden: 2 * d, inner: 3 * d, blocks: 2 };
 }
 
+/**
+ * The posterior from the heads' outputs: ν, τ = softplus(std head) + MIN_STD and, for the low-rank
+ * family, V [B, H, r] from the factor head. @param factor null for the diagonal family
+ */
+export function headsPosterior(config: EncoderConfig, mean: tf.Tensor2D, std: tf.Tensor2D, factor: tf.Tensor2D | null): Posterior {
+  const scale: tf.Tensor2D = tf.add(tf.softplus(std), MIN_STD);
+  if (!factor) return { family: 'diag', mean, std: scale };
+  return { family: 'lowrank', mean, factor: tf.reshape(factor, [mean.shape[0], config.h, config.rank]) as tf.Tensor3D, diagStd: scale };
+}
+
 export class Encoder {
   readonly input: Dense;
   readonly blocks: Array<{ expand: Dense; project: Dense }>;
@@ -70,11 +80,7 @@ export class Encoder {
       const inner = tf.relu(applyDense(block.expand, tf.relu(hidden)));
       hidden = tf.add(hidden, applyDense(block.project, inner));
     }
-    const mean = applyDense(this.meanHead, hidden);
-    const std: tf.Tensor2D = tf.add(tf.softplus(applyDense(this.stdHead, hidden)), MIN_STD);
-    if (!this.factorHead) return { family: 'diag', mean, std };
-    const factor = tf.reshape(applyDense(this.factorHead, hidden), [x.shape[0], this.config.h, this.config.rank]);
-    return { family: 'lowrank', mean, factor: factor as tf.Tensor3D, diagStd: std };
+    return headsPosterior(this.config, applyDense(this.meanHead, hidden), applyDense(this.stdHead, hidden), this.factorHead && applyDense(this.factorHead, hidden));
   }
 
   dispose(): void {

@@ -48,15 +48,15 @@ export class GraphBuilder {
     return out;
   }
 
-  /** A float32 graph input with a symbolic batch dimension first. */
-  input(name: string, dims: readonly number[]): string {
-    this.inputs.push(valueInfo(this.claim(name), dims));
+  /** A float32 graph input with a symbolic batch dimension first (or without one: `batched` false). */
+  input(name: string, dims: readonly number[], batched = true): string {
+    this.inputs.push(valueInfo(this.claim(name), dims, batched));
     return name;
   }
 
-  /** Marks `name` as a float32 graph output of shape [batch, ...dims]. */
-  output(name: string, dims: readonly number[]): void {
-    this.outputs.push(valueInfo(name, dims));
+  /** Marks `name` as a float32 graph output of shape [batch, ...dims] (or [...dims]: `batched` false). */
+  output(name: string, dims: readonly number[], batched = true): void {
+    this.outputs.push(valueInfo(name, dims, batched));
   }
 
   graph(name: string): onnxProto.onnx.IGraphProto {
@@ -85,7 +85,7 @@ function attribute(name: string, value: AttributeValue): Attribute {
   return { name, type: AttributeType.FLOAT, f: value.float };
 }
 
-function valueInfo(name: string, dims: readonly number[]): onnxProto.onnx.IValueInfoProto {
-  const dim = [{ dimParam: BATCH_DIM }, ...dims.map((dimValue) => ({ dimValue }))];
+function valueInfo(name: string, dims: readonly number[], batched: boolean): onnxProto.onnx.IValueInfoProto {
+  const dim = [...(batched ? [{ dimParam: BATCH_DIM }] : []), ...dims.map((dimValue) => ({ dimValue }))];
   return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } } };
 }

@@ -39,7 +39,7 @@ export interface Learner {
   posterior(x: tf.Tensor2D, start: number, end: number): Posterior;
   /**
    * The whole-data report, where the learner computes it faster itself than the main thread's
-   * `evaluateDataSetAsync` with `posterior` (the data-parallel learner uses all its threads).
+   * `evaluateDataSetAsync` with `posterior` (the amortized CPU learners: under onnxruntime).
    */
   evaluate?(input: EvaluationInput): DataSetReport | Promise<DataSetReport>;
   /** Extra description for the model card (encoder widths, optimiser settings). */

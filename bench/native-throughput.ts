@@ -1,12 +1,13 @@
 /**
- * Training-step throughput of the data-parallel amortized learner (D = 256, H = 100, batch 512,
- * default encoder) with a given number of threads, as a row for bench/run.ts. Steps are timed inside
- * one epoch of synthetic data, after two warm-up steps; the main thread's peak tensor memory only.
+ * Training-step throughput of the learner that trains with the encoder under onnxruntime (the
+ * default on wasm and cpu; D = 256, H = 100, batch 512, default encoder) with a given number of
+ * threads, as a row for bench/run.ts. Steps are timed inside one epoch of synthetic data, after two
+ * warm-up steps; the main thread's peak tensor memory only.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
 import { defaultEncoderConfig, type AmortizedFamily } from '../training/encoder/encoder.ts';
-import { ParallelAmortizedLearner } from '../training/parallel/parallel-amortized-learner.ts';
+import { NativeAmortizedLearner } from '../training/native/native-amortized-learner.ts';
 import type { StepMeasurement } from './training-throughput.ts';
 
 const D = 256;
@@ -14,24 +15,24 @@ const H = 100;
 const BATCH = 512;
 const WARMUP = 2;
 
-export async function measureParallelStep(family: AmortizedFamily, workers: number, steps: number): Promise<StepMeasurement> {
+export async function measureNativeStep(family: AmortizedFamily, threads: number, steps: number): Promise<StepMeasurement> {
   const rng = new Random(7);
   const n = BATCH * (steps + WARMUP);
   const x = Float32Array.from({ length: n * D }, () => rng.normal() * 0.3);
-  const learner = await ParallelAmortizedLearner.create({
+  const learner = await NativeAmortizedLearner.create({
     encoder: defaultEncoderConfig(D, H, family),
     batch: BATCH,
     learningRate: 1e-3,
     dictionaryLearningRate: 1e-2,
     seed: 7,
-    workers,
+    threads,
   });
   let peakRss = 0;
   let peakTensor = 0;
   let started = 0;
   let ended = 0;
   try {
-    learner.trainEpoch({
+    await learner.trainEpoch({
       x,
       n,
       d: D,
@@ -48,10 +49,10 @@ export async function measureParallelStep(family: AmortizedFamily, workers: numb
   } finally {
     learner.dispose();
   }
-  // the last step's time includes the closing sync, as every epoch's does
+  // the last step's time includes the epoch's closing copy into the TensorFlow.js variables
   const msPerStep = (ended - started) / steps;
   return {
-    name: `${family}, ${workers} thread${workers > 1 ? 's' : ''} (data-parallel, exact gradient)`,
+    name: `${family}, encoder under onnxruntime (the default)`,
     msPerStep,
     samplesPerSecond: (BATCH * 1000) / msPerStep,
     peakRssMiB: peakRss / 2 ** 20,
