@@ -47,7 +47,9 @@ export class EncoderGradient {
     const out = await this.forward.runInputs({ [INPUT_NAME]: xs, ...weights }, this.graphs.forwardOutputs);
     const heads = this.graphs.forwardOutputs.slice(0, this.graphs.headGradients.length);
     const w = params.subarray(this.offsets.at(-2)!, this.offsets.at(-1)!);
-    const { value, headGradients } = tf.tidy(() => {
+    // Read inside the scope but kept outside its result: tf.tidy walks what it returns, element by element.
+    const headGradients: Float32Array[] = [];
+    const value = tf.tidy(() => {
       const xt = tf.tensor2d(x, [rows, d]);
       const headTensors = heads.map((name) => tf.tensor2d(out[name]!.data, out[name]!.shape as [number, number]));
       const objective = (...args: tf.Tensor[]) => {
@@ -57,7 +59,8 @@ export class EncoderGradient {
       };
       const { value, grads } = tf.valueAndGrads(objective)([...headTensors, tf.tensor2d(w, [d, h])]);
       gradient.set(grads.at(-1)!.dataSync(), this.offsets.at(-2)!);
-      return { value: value.dataSync()[0]!, headGradients: grads.slice(0, -1).map((g) => g.dataSync() as Float32Array) };
+      for (const g of grads.slice(0, -1)) headGradients.push(g.dataSync() as Float32Array);
+      return value.dataSync()[0]!;
     });
     const inputs: Record<string, Tensor> = { [INPUT_NAME]: xs, ...weights };
     for (const name of this.graphs.saved) inputs[name] = out[name]!;
