@@ -26,15 +26,17 @@ export function adamStep(state: FlatAdamState, gradient: Float32Array, step: num
   const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
   const { params, m, v, offsets } = state;
   const correction2 = Math.sqrt(1 - beta2 ** step);
+  const [keep1, keep2, inverse2] = [1 - beta1, 1 - beta2, 1 / correction2];
   for (let variable = 0; variable < rates.length; variable++) {
     const scale = rates[variable]! / (1 - beta1 ** step);
-    for (let i = offsets[variable]!; i < offsets[variable + 1]!; i++) {
-      const g = -gradient[i]!; // adam.ts minimises −L
-      const mi = beta1 * m[i]! + (1 - beta1) * g;
-      const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+    const end = offsets[variable + 1]!;
+    for (let i = offsets[variable]!; i < end; i++) {
+      const g = gradient[i]!; // adam.ts minimises −L: its gradient is −g, its first moment −mi
+      const mi = beta1 * m[i]! - keep1 * g;
+      const vi = beta2 * v[i]! + keep2 * g * g;
       m[i] = mi;
       v[i] = vi;
-      params[i] = params[i]! - (scale * mi) / (Math.sqrt(vi) / correction2 + epsilon);
+      params[i] = params[i]! - (scale * mi) / (Math.sqrt(vi) * inverse2 + epsilon);
     }
   }
 }
