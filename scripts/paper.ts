@@ -7,8 +7,8 @@
  *
  *   npm run paper -- [--out runs/paper] [--samples 20000] [--epochs 10] [--em-epochs 10] [--gap-points 1000]
  *
- * The defaults took 41 minutes on two cores with a 20-iteration EM refit, about 21 by the refit's
- * measurements with today's 10 (README); smaller values give a quick version.
+ * The defaults take about 23 minutes on two cores (41 with the former 20-iteration EM refit: README);
+ * smaller values give a quick version.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
