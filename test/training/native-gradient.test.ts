@@ -1,8 +1,9 @@
 /**
- * The encoder's gradient with its matrix products under onnxruntime (training/native/) against
- * TensorFlow.js's autodiff of the same L_{γ,δ} through the whole encoder (itself tested against
- * finite differences in objective.test.ts): every weight's, every bias's and W's gradient, both
- * families, annealed and not, at small and at the default widths.
+ * The gradient of L_{γ,δ} as one onnxruntime graph (training/native/: the objective and the encoder
+ * differentiated by hand) against TensorFlow.js's autodiff of the same L_{γ,δ} through the whole
+ * encoder (itself tested against finite differences in objective.test.ts): the value, every
+ * weight's, every bias's and W's gradient, both families, annealed and not, at small and at the
+ * default widths.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';

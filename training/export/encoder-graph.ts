@@ -82,7 +82,6 @@ export interface PosteriorNodes {
 
 /** Adds the encoder of math.md (Appendix D.3) from input `x` to the posterior of each row. */
 export function posteriorNodes(g: GraphBuilder, w: EncoderWeights, x: string): PosteriorNodes {
-  const { h, rank } = w;
   const dense = (layer: DenseWeights, input: string, name: string, output?: string) =>
     g.op('Gemm', [input, g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]), g.float(`${name}.bias`, layer.bias, [layer.outputs])], {}, output);
 
@@ -91,18 +90,34 @@ export function posteriorNodes(g: GraphBuilder, w: EncoderWeights, x: string): P
     const inner = g.op('Relu', [dense(block.expand, g.op('Relu', [hidden]), LAYER_NAMES.expand(k))]);
     hidden = g.op('Add', [hidden, dense(block.project, inner, LAYER_NAMES.project(k))]);
   });
-  const mean = dense(w.meanHead, hidden, LAYER_NAMES.mean, 'mean');
-  const std = g.op('Add', [g.op('Softplus', [dense(w.stdHead, hidden, LAYER_NAMES.std)]), g.scalar(MIN_STD)]);
-  const squaredStd = g.op('Mul', [std, std], {}, w.family === 'lowrank' ? 'cov_diag' : 'variance');
+  const heads = {
+    mean: dense(w.meanHead, hidden, LAYER_NAMES.mean, 'mean'),
+    std: dense(w.stdHead, hidden, LAYER_NAMES.std),
+    factor: w.factorHead ? dense(w.factorHead, hidden, LAYER_NAMES.factor) : null,
+  };
+  return headPosteriorNodes(g, heads, w.h, w.rank);
+}
+
+/** The heads' outputs of an encoder: ν, the std head's pre-activation and (low-rank) V's, [B, H·r]. */
+export interface HeadNodes {
+  mean: string;
+  std: string;
+  factor: string | null;
+}
+
+/** The posterior's parameters and moments from the heads' outputs (encoder.ts's headsPosterior). */
+export function headPosteriorNodes(g: GraphBuilder, heads: HeadNodes, h: number, rank: number): PosteriorNodes {
+  const std = g.op('Add', [g.op('Softplus', [heads.std]), g.scalar(MIN_STD)]);
+  const squaredStd = g.op('Mul', [std, std], {}, heads.factor ? 'cov_diag' : 'variance');
 
   // T_n,hh (math.md, the families' table)
   let variance = squaredStd;
   let factor: string | null = null;
-  if (w.factorHead) {
-    factor = g.op('Reshape', [dense(w.factorHead, hidden, LAYER_NAMES.factor), g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
+  if (heads.factor) {
+    factor = g.op('Reshape', [heads.factor, g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
     variance = g.op('Add', [g.op('ReduceSumSquare', [factor], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd], {}, 'variance');
   }
-  return { mean, std, squaredStd, variance, factor };
+  return { mean: heads.mean, std, squaredStd, variance, factor };
 }
 
 /** Adds the encoder and its outputs to `g`. @returns the output names, in cli.md's order */

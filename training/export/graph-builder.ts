@@ -16,6 +16,8 @@ export class GraphBuilder {
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
   readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  /** operator domains besides ONNX's own that the nodes use (onnxruntime's `com.microsoft`), opset 1 each */
+  readonly domains = new Set<string>();
   private readonly names = new Set<string>();
   private counter = 0;
 
@@ -40,11 +42,13 @@ export class GraphBuilder {
 
   /**
    * One node. @param output its output's name (generated when omitted)
+   * @param domain the operator's domain (ONNX's own when omitted)
    * @returns the output's name
    */
-  op(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, output?: string): string {
+  op(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, output?: string, domain?: string): string {
     const out = this.claim(output ?? this.fresh(opType.toLowerCase()));
-    this.nodes.push({ opType, input: [...inputs], output: [out], name: `${opType}_${this.nodes.length}`, attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)) });
+    if (domain) this.domains.add(domain);
+    this.nodes.push({ opType, domain, input: [...inputs], output: [out], name: `${opType}_${this.nodes.length}`, attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)) });
     return out;
   }
 

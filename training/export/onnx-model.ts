@@ -28,11 +28,11 @@ export function encoderModelBytes(weights: EncoderWeights, theta: FrozenTheta, c
   return { bytes, outputs };
 }
 
-/** The ONNX bytes (IR 8, opset 17) of the graph in `g`. */
+/** The ONNX bytes (IR 8, opset 17, and opset 1 of any other domain its nodes use) of the graph in `g`. */
 export function modelBytes(g: GraphBuilder, name: string, docString: string, metadataProps: onnxProto.onnx.IStringStringEntryProto[] = []): Uint8Array {
   const model: onnxProto.onnx.IModelProto = {
     irVersion: ONNX_IR_VERSION,
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    opsetImport: [{ domain: '', version: ONNX_OPSET }, ...[...g.domains].map((domain) => ({ domain, version: 1 }))],
     producerName: 'entropy-sc',
     producerVersion: VERSION,
     docString,
