@@ -77,7 +77,6 @@ async function checkMemory(config: RunConfig): Promise<void> {
     family: config.posterior,
     rank: config.rank ?? 1,
     encoder: encoder && { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
-    workers: config.workers,
   };
   checkRunMemory(estimateRunMemory(shape), config.backend);
 }

@@ -29,8 +29,6 @@ export interface RunShape {
   rank: number;
   /** encoder widths (amortized), or null (per-point posteriors by L-BFGS) */
   encoder: { hidden: number; inner: number; blocks: number } | null;
-  /** CPU threads of amortized training */
-  workers: number;
 }
 
 export interface MemoryEstimate {
@@ -68,9 +66,9 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const perPointCovariance = s.family === 'full' ? s.h * s.h : s.h * (s.rank + 2);
   if (s.encoder) {
     const p = encoderParameters(s, s.encoder) + w;
-    // parameters, gradients, Adam's two moments; the checkpoint holds three of them as bytes
+    // parameters, gradients, Adam's two moments (tensors, or flat host vectors under onnxruntime); the checkpoint holds three of them as bytes
     terms[`encoder and dictionary (${p} parameters)`] = {
-      host: 3 * p * f32 + (s.workers > 1 ? (s.workers + 3) * p * f32 : 0),
+      host: 3 * p * f32,
       tensors: 4 * p * f32,
       values: p,
     };
@@ -79,7 +77,7 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
     const rows = Math.max(b, Math.min(EVALUATION_BATCH, s.n));
     // forward values kept for the backward pass, their gradients, and temporaries
     const widest = Math.max(s.d, e.hidden, e.inner, perPointCovariance);
-    terms[`activations of a batch of ${rows}`] = { host: s.workers > 1 ? b * s.d * f32 : 0, tensors: 3 * rows * widths * f32, values: rows * widest };
+    terms[`activations of a batch of ${rows}`] = { host: 0, tensors: 3 * rows * widths * f32, values: rows * widest };
   } else {
     const perPoint = pointParameters(s);
     terms[`per-point posteriors (${perPoint} values per point)`] = { host: 3 * s.n * perPoint * f32, tensors: 0, values: s.n * perPoint };

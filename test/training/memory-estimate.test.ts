@@ -26,7 +26,7 @@ describe('memory estimate', () => {
     }
   });
 
-  const shape = (s: Partial<RunShape>): RunShape => ({ n: 1000, d: 25, h: 10, batch: 512, family: 'diag', rank: 1, encoder: { hidden: 50, inner: 75, blocks: 2 }, workers: 2, ...s });
+  const shape = (s: Partial<RunShape>): RunShape => ({ n: 1000, d: 25, h: 10, batch: 512, family: 'diag', rank: 1, encoder: { hidden: 50, inner: 75, blocks: 2 }, ...s });
 
   it('sizes the minibatch by min(batch, N) and grows with N, H and the widths', () => {
     expect(estimateRunMemory(shape({ batch: 1e9 }))).toEqual(estimateRunMemory(shape({ batch: 1000 })));
