@@ -1,9 +1,13 @@
-/** Adam on flat vectors (optim/flat-adam.ts) against the TensorFlow.js Adam (optim/adam.ts) fed the same gradients. */
+/**
+ * Adam on flat vectors (optim/flat-adam.ts) against the TensorFlow.js Adam (optim/adam.ts) fed the
+ * same gradients, and split over threads (optim/parallel-adam.ts) against itself on one thread.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.ts';
 import { Adam } from '../../training/optim/adam.ts';
 import { adamStep } from '../../training/optim/flat-adam.ts';
+import { ParallelAdam } from '../../training/optim/parallel-adam.ts';
 
 describe('Adam on flat vectors', () => {
   it('takes the steps of optim/adam.ts (parameters and both moments, two rates, ten steps) to float32 rounding', () => {
@@ -35,6 +39,31 @@ describe('Adam on flat vectors', () => {
     } finally {
       adam.dispose();
       tf.dispose(variables);
+    }
+  });
+
+  it('split over 2 and 3 threads, takes the one-thread steps bit for bit (ranges that cut variables)', async () => {
+    const rng = new Random(5);
+    const offsets = [0, 11, 12, 40, 97];
+    const rates = [1e-3, 3e-2, 1e-2, 5e-3];
+    const start = Float32Array.from({ length: 97 }, () => rng.normal());
+    const gradients = Array.from({ length: 6 }, () => Float32Array.from({ length: 97 }, () => rng.normal() * 10 ** rng.normal()));
+    const serial = { params: start.slice(), m: new Float32Array(97), v: new Float32Array(97), offsets };
+    gradients.forEach((g, k) => adamStep(serial, g, k + 1, rates));
+    for (const threads of [2, 3]) {
+      const adam = await ParallelAdam.create(offsets, threads);
+      try {
+        adam.state.params.set(start);
+        for (const [k, g] of gradients.entries()) {
+          adam.gradient.set(g);
+          await adam.step(k + 1, rates);
+        }
+        expect(Array.from(adam.state.params), `${threads} threads: parameters`).toEqual(Array.from(serial.params));
+        expect(Array.from(adam.state.m), `${threads} threads: m`).toEqual(Array.from(serial.m));
+        expect(Array.from(adam.state.v), `${threads} threads: v`).toEqual(Array.from(serial.v));
+      } finally {
+        await adam.close();
+      }
     }
   });
 });

@@ -21,6 +21,7 @@ export class EncoderGradient {
   /** @param threads onnxruntime's intra-op threads (default: the machine's cores) */
   static async create(config: EncoderConfig, threads?: number): Promise<EncoderGradient> {
     const { bytes, ...graph } = gradientGraph(config);
+    // Idle onnxruntime threads must not spin: Adam's threads update the parameters between two runs.
     const session = await openGraphSession(bytes, { intraOpThreads: threads, spinning: false });
     const offsets = [0];
     for (const l of layerShapes(config)) offsets.push(offsets.at(-1)! + l.inputs * l.outputs, offsets.at(-1)! + l.inputs * l.outputs + l.outputs);

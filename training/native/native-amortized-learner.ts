@@ -1,7 +1,7 @@
 /**
- * Amortized learning (as amortized/amortized-learner.ts) with the encoder's matrix products under
- * onnxruntime on every core (encoder-gradient.ts): per minibatch, the exact gradient of the whole
- * batch's L_{γ,δ}, then Adam (optim/flat-adam.ts) on flat parameter vectors. Same initialisation,
+ * Amortized learning (as amortized/amortized-learner.ts) with the gradient computed by onnxruntime
+ * on every core (encoder-gradient.ts): per minibatch, the exact gradient of the whole batch's
+ * L_{γ,δ}, then Adam on flat parameter vectors, split over the same threads (optim/parallel-adam.ts). Same initialisation,
  * minibatch order and checkpoint arrays as the other amortized learners, so they agree up to float
  * rounding and read each other's checkpoints. The TensorFlow.js encoder and dictionary hold the
  * parameters after every epoch (for evaluation, export and the run files).
@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSetReport, EvaluationInput } from '../evaluate/evaluate-data-set.ts';
 import { evaluateEncoder } from '../evaluate/onnx-evaluation.ts';
-import { adamStep, type FlatAdamState } from '../optim/flat-adam.ts';
+import { ParallelAdam } from '../optim/parallel-adam.ts';
 import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
 import { AmortizedModel, type AmortizedOptions } from '../amortized/amortized-model.ts';
 import { loadFlatState, saveFlatState } from '../amortized/flat-checkpoint.ts';
@@ -22,33 +22,37 @@ export interface NativeAmortizedOptions extends AmortizedOptions {
 }
 
 export class NativeAmortizedLearner extends AmortizedModel<NativeAmortizedOptions> implements Learner {
-  private readonly flat: FlatAdamState;
-  private readonly gradient: Float32Array;
+  /** the parameters as onnxruntime reads them: it refuses shared memory */
+  private readonly feed: Float32Array;
   private readonly rows: Float32Array;
-  private native: EncoderGradient | null = null;
+  private native: EncoderGradient | null;
   private step = 0;
 
-  private constructor(options: NativeAmortizedOptions) {
+  private constructor(
+    options: NativeAmortizedOptions,
+    native: EncoderGradient,
+    private readonly adam: ParallelAdam,
+  ) {
     super(options);
-    const offsets = [0];
-    for (const v of this.variables) offsets.push(offsets.at(-1)! + v.size);
-    const size = offsets.at(-1)!;
-    this.flat = { params: new Float32Array(size), m: new Float32Array(size), v: new Float32Array(size), offsets };
-    this.variables.forEach((v, i) => this.flat.params.set(v.dataSync() as Float32Array, offsets[i]!));
-    this.gradient = new Float32Array(size);
+    const { offsets } = adam.state;
+    if (this.variables.some((v, i) => v.size !== offsets[i + 1]! - offsets[i]!) || this.variables.length + 1 !== offsets.length)
+      throw new Error('NativeAmortizedLearner: the gradient graph and the encoder disagree on the variables');
+    this.variables.forEach((v, i) => adam.state.params.set(v.dataSync() as Float32Array, offsets[i]));
+    this.feed = new Float32Array(offsets.at(-1)!);
     this.rows = new Float32Array(options.batch * options.encoder.d);
+    this.native = native;
   }
 
   static async create(options: NativeAmortizedOptions): Promise<NativeAmortizedLearner> {
-    const learner = new NativeAmortizedLearner(options);
     const native = await EncoderGradient.create(options.encoder, options.threads);
-    if (native.offsets.join() !== learner.flat.offsets.join()) {
-      await native.dispose();
-      learner.dispose();
-      throw new Error('NativeAmortizedLearner: the gradient graphs and the encoder disagree on the variables');
+    let adam: ParallelAdam | null = null;
+    try {
+      adam = await ParallelAdam.create(native.offsets, options.threads);
+      return new NativeAmortizedLearner(options, native, adam);
+    } catch (error) {
+      await Promise.all([native.dispose(), adam?.close()]);
+      throw error;
     }
-    learner.native = native;
-    return learner;
   }
 
   async trainEpoch(context: EpochContext): Promise<number> {
@@ -62,9 +66,10 @@ export class NativeAmortizedLearner extends AmortizedModel<NativeAmortizedOption
       for (let step = 0; step < steps; step++) {
         const rows = order.subarray(step * this.options.batch, Math.min(n, (step + 1) * this.options.batch));
         for (let i = 0; i < rows.length; i++) this.rows.set(x.subarray(rows[i]! * d, (rows[i]! + 1) * d), i * d);
-        value = await native.compute(this.rows.subarray(0, rows.length * d), rows.length, this.flat.params, gamma, delta, this.gradient);
+        this.feed.set(this.adam.state.params);
+        value = await native.compute(this.rows.subarray(0, rows.length * d), rows.length, this.feed, gamma, delta, this.adam.gradient);
         if (!Number.isFinite(value)) return value;
-        adamStep(this.flat, this.gradient, ++this.step, this.learningRates);
+        await this.adam.step(++this.step, this.learningRates);
         context.onProgress(step + 1, value);
       }
     } finally {
@@ -79,11 +84,11 @@ export class NativeAmortizedLearner extends AmortizedModel<NativeAmortizedOption
   }
 
   saveState(): LearnerState {
-    return saveFlatState(this.flat, this.step);
+    return saveFlatState(this.adam.state, this.step);
   }
 
   loadState(saved: LearnerState): void {
-    this.step = loadFlatState(this.flat, saved);
+    this.step = loadFlatState(this.adam.state, saved);
     this.pull();
   }
 
@@ -94,12 +99,13 @@ export class NativeAmortizedLearner extends AmortizedModel<NativeAmortizedOption
 
   /** The TensorFlow.js variables take the flat parameters. */
   private pull(): void {
-    const { params, offsets } = this.flat;
+    const { params, offsets } = this.adam.state;
     tf.tidy(() => this.variables.forEach((v, i) => v.assign(copiedTensor(params.subarray(offsets[i]!, offsets[i + 1]!), v.shape))));
   }
 
   dispose(): void {
     void this.native?.dispose();
+    void this.adam.close();
     this.native = null;
     this.encoder.dispose();
     this.dictionary.dispose();

@@ -17,20 +17,21 @@ export interface FlatAdamState {
 }
 
 /**
- * One step of maximising the objective.
+ * One step of maximising the objective, on the elements [from, to) (each element's update is
+ * independent of the others', so disjoint ranges may run on different threads).
  * @param gradient ∂L/∂params [P]
  * @param step Adam's step count after this step (1 for the first)
  * @param rates learning rate of each variable
  */
-export function adamStep(state: FlatAdamState, gradient: Float32Array, step: number, rates: readonly number[]): void {
+export function adamStep(state: FlatAdamState, gradient: Float32Array, step: number, rates: readonly number[], from = 0, to = state.params.length): void {
   const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
   const { params, m, v, offsets } = state;
   const correction2 = Math.sqrt(1 - beta2 ** step);
   const [keep1, keep2, inverse2] = [1 - beta1, 1 - beta2, 1 / correction2];
   for (let variable = 0; variable < rates.length; variable++) {
     const scale = rates[variable]! / (1 - beta1 ** step);
-    const end = offsets[variable + 1]!;
-    for (let i = offsets[variable]!; i < end; i++) {
+    const end = Math.min(to, offsets[variable + 1]!);
+    for (let i = Math.max(from, offsets[variable]!); i < end; i++) {
       const g = gradient[i]!; // adam.ts minimises −L: its gradient is −g, its first moment −mi
       const mi = beta1 * m[i]! - keep1 * g;
       const vi = beta2 * v[i]! + keep2 * g * g;
