@@ -38,10 +38,16 @@ export function giniStats(samples: ArrayLike<number>, rows: number, cols: number
     for (let k = 0; k < cols; k++) row[k] = samples[r * cols + k]!;
     values[r] = gini(row);
   }
+  return meanAndSd(values);
+}
+
+/** Mean and population SD (divides by the count) of `values`, summed in index order. */
+export function meanAndSd(values: ArrayLike<number>): { mean: number; sd: number } {
+  const rows = values.length;
   let mean = 0;
-  for (const value of values) mean += value;
+  for (let r = 0; r < rows; r++) mean += values[r]!;
   mean /= rows;
   let squares = 0;
-  for (const value of values) squares += (value - mean) ** 2;
+  for (let r = 0; r < rows; r++) squares += (values[r]! - mean) ** 2;
   return { mean, sd: Math.sqrt(squares / rows) };
 }

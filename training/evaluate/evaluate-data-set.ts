@@ -5,11 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ElboAccumulator, type ElboReport } from '@entropy-sc/core/elbo/elbo-accumulator';
-import { giniStats } from '@entropy-sc/core/metrics/gini';
+import { gini as giniIndex, meanAndSd } from '@entropy-sc/core/metrics/gini';
 import { Random } from '@entropy-sc/core/random';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { mapPosterior, type Posterior } from '../objective/posterior.ts';
 import { samplePosterior } from '../objective/sample-posterior.ts';
+import { samplePosteriorArrays, type AmortizedPosteriorArrays } from '../objective/sample-posterior-arrays.ts';
 import { readAsync, readSync, type Reads } from '../gpu/tensor-reads.ts';
 
 export interface DataSetReport extends ElboReport {
@@ -47,7 +48,7 @@ function* evaluation(input: EvaluationInput): Reads<DataSetReport> {
   const { x, n, d, batch = EVALUATION_BATCH } = input;
   const h = input.w.shape[1];
   const accumulator = new ElboAccumulator(d, h);
-  const gini = new GiniSampling(input);
+  const gini = new GiniSampling(input, h);
   const wn = tf.tidy(() => normalizeColumns(input.w));
   try {
     for (let start = 0; start < n; start += batch) {
@@ -65,7 +66,7 @@ function* evaluation(input: EvaluationInput): Reads<DataSetReport> {
   } finally {
     wn.dispose();
   }
-  return { ...accumulator.report(), ...gini.result(h) };
+  return { ...accumulator.report(), ...gini.result() };
 }
 
 /** Rows per batch of the whole-data evaluation (and of the Gini draws' order). */
@@ -79,35 +80,49 @@ export class GiniSampling {
   private readonly rng: Random;
   private readonly subset: Set<number>;
   private readonly count: number;
-  /** z ~ q_n of the subset's points, [rows, H] each */
-  private readonly samples: Float32Array[] = [];
+  /** the Gini index of every draw, in the order drawn */
+  private readonly values: number[] = [];
 
-  constructor(input: Pick<EvaluationInput, 'n' | 'seed' | 'giniPoints' | 'giniSamples'>) {
+  /** @param h latents H */
+  constructor(
+    input: Pick<EvaluationInput, 'n' | 'seed' | 'giniPoints' | 'giniSamples'>,
+    private readonly h: number,
+  ) {
     const { n, giniPoints = 3000, giniSamples = 10 } = input;
     this.rng = new Random(input.seed);
     this.subset = new Set(Array.from(this.rng.permutation(n).subarray(0, Math.min(giniPoints, n))));
     this.count = giniSamples;
   }
 
-  /** The draws for the subset's points among rows [start, end), whose posteriors `q` gives (tensors of the caller's tidy). */
-  draw(start: number, end: number, q: () => Posterior): tf.Tensor[] {
+  /** The subset's points among rows [start, end), as offsets from `start`. */
+  rows(start: number, end: number): number[] {
     const rows = [];
     for (let i = start; i < end; i++) if (this.subset.has(i)) rows.push(i - start);
+    return rows;
+  }
+
+  /** The draws for the subset's points among rows [start, end), whose posteriors `q` gives (tensors of the caller's tidy). */
+  draw(start: number, end: number, q: () => Posterior): tf.Tensor[] {
+    const rows = this.rows(start, end);
     if (rows.length === 0) return [];
     const indices = tf.tensor1d(rows, 'int32');
     const qs = mapPosterior(q(), (t) => tf.gather(t, indices));
     return Array.from({ length: this.count }, () => samplePosterior(qs, this.rng));
   }
 
-  /** Keeps the values of `draw`'s tensors. */
+  /** Keeps the Gini index of `draw`'s tensors' values. */
   add(z: Float32Array[]): void {
-    this.samples.push(...z);
+    for (const draw of z) for (let row = 0; row < draw.length; row += this.h) this.values.push(giniIndex(draw.subarray(row, row + this.h)));
   }
 
-  result(h: number): { gini_mean: number; gini_sd: number } {
-    const all = new Float32Array(this.samples.reduce((n, z) => n + z.length, 0));
-    this.samples.reduce((offset, z) => (all.set(z, offset), offset + z.length), 0);
-    const { mean, sd } = giniStats(all, all.length / h, h);
+  /** The same draws as `draw`, and `add`, from the posteriors of `rows(start, end)`'s points held as arrays. */
+  drawArrays(q: AmortizedPosteriorArrays): void {
+    if (q.mean.length === 0) return;
+    this.add(Array.from({ length: this.count }, () => samplePosteriorArrays(q, this.h, this.rng)));
+  }
+
+  result(): { gini_mean: number; gini_sd: number } {
+    const { mean, sd } = meanAndSd(this.values);
     return { gini_mean: mean, gini_sd: sd };
   }
 }

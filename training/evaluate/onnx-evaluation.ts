@@ -3,7 +3,7 @@
  * pass and the per-point statistics computed by onnxruntime on every core (the statistics graph of
  * export/statistics-graph.ts), several times faster than tfjs-wasm. The statistics are float32 per
  * point, summed in float64 as before; the Gini draws are those of evaluate-data-set.ts, in the same
- * order, from the same posteriors up to float32 rounding.
+ * order, from the same posteriors up to float32 rounding, drawn from the graph's outputs as arrays.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
@@ -12,7 +12,7 @@ import type { Encoder } from '../encoder/encoder.ts';
 import { encoderWeights } from '../export/encoder-weights.ts';
 import { STATISTIC_OUTPUTS, statisticsModelBytes } from '../export/statistics-graph.ts';
 import { normalizeColumns } from '../objective/point-statistics.ts';
-import type { Posterior } from '../objective/posterior.ts';
+import type { AmortizedPosteriorArrays } from '../objective/sample-posterior-arrays.ts';
 import { EVALUATION_BATCH, GiniSampling, type DataSetReport, type EvaluationInput } from './evaluate-data-set.ts';
 
 /** @param input as evaluateDataSet's, but the posteriors are the encoder's own */
@@ -24,26 +24,30 @@ export async function evaluateEncoder(encoder: Encoder, input: Omit<EvaluationIn
   wn.dispose();
   const session = await openGraphSession(bytes);
   const accumulator = new ElboAccumulator(d, h);
-  const gini = new GiniSampling(input);
+  const gini = new GiniSampling(input, h);
   try {
     for (let start = 0; start < n; start += batch) {
       const end = Math.min(n, start + batch);
       const out = await session.run(x.subarray(start * d, end * d), end - start, d, outputs);
       accumulator.add({ scaledM: out[STATISTIC_OUTPUTS.scaledM]!.data, squaredError: out[STATISTIC_OUTPUTS.squaredError]!.data, logDet: out[STATISTIC_OUTPUTS.logDet]!.data });
-      const z = tf.tidy(() => gini.draw(start, end, () => posteriorOf(out)));
-      gini.add(z.map((t) => t.dataSync() as Float32Array));
-      tf.dispose(z);
+      gini.drawArrays(posteriorRows(out, gini.rows(start, end)));
     }
   } finally {
     await session.release();
   }
-  return { ...accumulator.report(), ...gini.result(h) };
+  return { ...accumulator.report(), ...gini.result() };
 }
 
-/** The posteriors of a batch as tensors, from the statistics graph's outputs. */
-function posteriorOf(out: Record<string, Tensor>): Posterior {
-  const tensor = (t: Tensor) => tf.tensor(t.data, t.shape);
-  const mean = tensor(out['mean']!) as tf.Tensor2D;
-  if (out['cov_factor']) return { family: 'lowrank', mean, factor: tensor(out['cov_factor']) as tf.Tensor3D, diagStd: tf.sqrt(tensor(out['cov_diag']!)) as tf.Tensor2D };
-  return { family: 'diag', mean, std: tf.sqrt(tensor(out['variance']!)) as tf.Tensor2D };
+/** The posteriors of a batch's `rows`, from the statistics graph's outputs. */
+function posteriorRows(out: Record<string, Tensor>, rows: number[]): AmortizedPosteriorArrays {
+  const gather = (t: Tensor) => {
+    const width = t.data.length / t.shape[0]!;
+    const values = new Float32Array(rows.length * width);
+    rows.forEach((row, i) => values.set(t.data.subarray(row * width, (row + 1) * width), i * width));
+    return values;
+  };
+  const sqrt = (t: Tensor) => gather(t).map(Math.sqrt);
+  const mean = gather(out['mean']!);
+  if (out['cov_factor']) return { family: 'lowrank', mean, factor: gather(out['cov_factor']), diagStd: sqrt(out['cov_diag']!), rank: out['cov_factor'].shape[2]! };
+  return { family: 'diag', mean, std: sqrt(out['variance']!) };
 }
