@@ -12,9 +12,7 @@
  */
 export function gini(c: ArrayLike<number>): number {
   const h = c.length;
-  const sorted = new Float64Array(h);
-  for (let k = 0; k < h; k++) sorted[k] = Math.abs(c[k]!);
-  sorted.sort();
+  const sorted = c instanceof Float32Array ? sortedMagnitudes32(c) : sortedMagnitudes(c);
   let l1 = 0;
   for (const value of sorted) l1 += value;
   if (l1 === 0) return 0;
@@ -22,6 +20,20 @@ export function gini(c: ArrayLike<number>): number {
   // With 0-based k the weight (H − k + ½) of the formula becomes (H − k − ½).
   for (let k = 0; k < h; k++) sum += (sorted[k]! / l1) * (h - k - 0.5);
   return 1 - (2 * sum) / h;
+}
+
+function sortedMagnitudes(c: ArrayLike<number>): Float64Array {
+  const sorted = new Float64Array(c.length);
+  for (let k = 0; k < c.length; k++) sorted[k] = Math.abs(c[k]!);
+  return sorted.sort();
+}
+
+/** The same for float32 values: their magnitudes sort as their bit patterns do as unsigned integers, about twice as fast. */
+function sortedMagnitudes32(c: Float32Array): Float32Array {
+  const sorted = new Float32Array(c.length);
+  for (let k = 0; k < c.length; k++) sorted[k] = Math.abs(c[k]!);
+  new Uint32Array(sorted.buffer).sort();
+  return sorted;
 }
 
 /**
