@@ -85,6 +85,17 @@ export class Random {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /** Advances the generator as `count` calls of normal() would, without computing their deviates. */
+  skipNormals(count: number): void {
+    if (count > 0 && this.spare !== null) {
+      this.spare = null;
+      count--;
+    }
+    // each Box-Muller pair takes two uniforms of two 32-bit draws each
+    for (let i = 0; i < 4 * Math.floor(count / 2); i++) this.uint32();
+    if (count % 2 === 1) this.normal();
+  }
+
   /** Laplace(0, scale) deviate. */
   laplace(scale = 1): number {
     const u = this.uniform() - 0.5;

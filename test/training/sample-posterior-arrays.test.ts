@@ -1,14 +1,15 @@
 /**
  * Posterior samples drawn from arrays (objective/sample-posterior-arrays.ts) against the tensors'
  * draws of objective/sample-posterior.ts from the same generator: the same float32 values (wasm, as
- * the tests run), both amortized families, and the generator left in the same state.
+ * the tests run), both amortized families, and the generator left in the same state, normalsPerPoint
+ * deviates per point further on.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.ts';
 import { posteriorTensors } from '../../training/gap/posterior-arrays.ts';
 import { samplePosterior } from '../../training/objective/sample-posterior.ts';
-import { samplePosteriorArrays, type AmortizedPosteriorArrays } from '../../training/objective/sample-posterior-arrays.ts';
+import { normalsPerPoint, samplePosteriorArrays, type AmortizedPosteriorArrays } from '../../training/objective/sample-posterior-arrays.ts';
 
 const B = 7;
 const H = 9;
@@ -33,5 +34,8 @@ describe('posterior samples from arrays', () => {
         expect(actual, `draw ${draw}`).toEqual(expected);
       }
       expect(fromArrays.state()).toEqual(fromTensors.state());
+      const skipped = new Random(5);
+      skipped.skipNormals(3 * B * normalsPerPoint(q.family, H, R));
+      expect(skipped.state(), 'normalsPerPoint').toEqual(fromArrays.state());
     });
 });

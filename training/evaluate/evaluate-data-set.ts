@@ -5,13 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ElboAccumulator, type ElboReport } from '@entropy-sc/core/elbo/elbo-accumulator';
-import { gini as giniIndex, meanAndSd } from '@entropy-sc/core/metrics/gini';
-import { Random } from '@entropy-sc/core/random';
+import { meanAndSd } from '@entropy-sc/core/metrics/gini';
+import { Random, type RandomState } from '@entropy-sc/core/random';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { mapPosterior, type Posterior } from '../objective/posterior.ts';
 import { samplePosterior } from '../objective/sample-posterior.ts';
-import { samplePosteriorArrays, type AmortizedPosteriorArrays } from '../objective/sample-posterior-arrays.ts';
 import { readAsync, readSync, type Reads } from '../gpu/tensor-reads.ts';
+import { rowGini } from './gini-draws.ts';
 
 export interface DataSetReport extends ElboReport {
   gini_mean: number;
@@ -72,6 +72,16 @@ function* evaluation(input: EvaluationInput): Reads<DataSetReport> {
 /** Rows per batch of the whole-data evaluation (and of the Gini draws' order). */
 export const EVALUATION_BATCH = 1024;
 
+/** Draws that GiniSampling leaves to its caller (`reserve`). */
+export interface GiniDraws {
+  /** the points, as rows of their batch */
+  rows: number[];
+  /** draws per point */
+  count: number;
+  /** the generator's state for the first */
+  rng: RandomState;
+}
+
 /**
  * The Gini index of posterior samples on a fixed subset: the first `giniPoints` of a seeded
  * permutation, `giniSamples` draws each, drawn batch by batch in row order.
@@ -95,7 +105,7 @@ export class GiniSampling {
   }
 
   /** The subset's points among rows [start, end), as offsets from `start`. */
-  rows(start: number, end: number): number[] {
+  private rows(start: number, end: number): number[] {
     const rows = [];
     for (let i = start; i < end; i++) if (this.subset.has(i)) rows.push(i - start);
     return rows;
@@ -112,13 +122,24 @@ export class GiniSampling {
 
   /** Keeps the Gini index of `draw`'s tensors' values. */
   add(z: Float32Array[]): void {
-    for (const draw of z) for (let row = 0; row < draw.length; row += this.h) this.values.push(giniIndex(draw.subarray(row, row + this.h)));
+    for (const draw of z) this.addValues(rowGini(draw, this.h));
   }
 
-  /** The same draws as `draw`, and `add`, from the posteriors of `rows(start, end)`'s points held as arrays. */
-  drawArrays(q: AmortizedPosteriorArrays): void {
-    if (q.mean.length === 0) return;
-    this.add(Array.from({ length: this.count }, () => samplePosteriorArrays(q, this.h, this.rng)));
+  /**
+   * Leaves the draws for the subset's points among rows [start, end) to the caller: their rows (from
+   * `start`), how many draws each, and the generator's state for them, which this one skips (the
+   * draws take `normals` deviates per point each). Their Gini indices come back through `addValues`.
+   */
+  reserve(start: number, end: number, normals: number): GiniDraws {
+    const rows = this.rows(start, end);
+    const rng = this.rng.state();
+    this.rng.skipNormals(rows.length * this.count * normals);
+    return { rows, count: this.count, rng };
+  }
+
+  /** Keeps Gini indices, in the order drawn. */
+  addValues(values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) this.values.push(values[i]!);
   }
 
   result(): { gini_mean: number; gini_sd: number } {

@@ -31,6 +31,11 @@ export function samplePosteriorArrays(q: AmortizedPosteriorArrays, h: number, rn
   return z;
 }
 
+/** The normal deviates samplePosteriorArrays draws per point. */
+export function normalsPerPoint(family: AmortizedPosteriorArrays['family'], h: number, rank: number): number {
+  return family === 'diag' ? h : rank + h;
+}
+
 function normals(rng: Random, size: number): Float32Array {
   const e = new Float32Array(size);
   for (let i = 0; i < size; i++) e[i] = rng.normal();
