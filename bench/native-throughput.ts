@@ -1,7 +1,7 @@
 /**
- * Training-step throughput of the learner that trains with the encoder under onnxruntime (the
- * default on wasm and cpu; D = 256, H = 100, batch 512, default encoder) with a given number of
- * threads, as a row for bench/run.ts. Steps are timed inside one epoch of synthetic data, after two
+ * Training-step throughput of the learner whose gradient is one onnxruntime graph (the default on
+ * wasm and cpu; D = 256, H = 100, batch 512, default encoder) with a given number of threads, as a
+ * row for bench/run.ts. Steps are timed inside one epoch of synthetic data, after two
  * warm-up steps; the main thread's peak tensor memory only.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -52,7 +52,7 @@ export async function measureNativeStep(family: AmortizedFamily, threads: number
   // the last step's time includes the epoch's closing copy into the TensorFlow.js variables
   const msPerStep = (ended - started) / steps;
   return {
-    name: `${family}, encoder under onnxruntime (the default)`,
+    name: `${family}, gradient graph under onnxruntime (the default)`,
     msPerStep,
     samplesPerSecond: (BATCH * 1000) / msPerStep,
     peakRssMiB: peakRss / 2 ** 20,

@@ -25,8 +25,8 @@ const rows = [
   { ...naive, threads: 1 },
   { ...measureTrainingStep('diag', false, 15), threads: 1 },
   { ...measureTrainingStep('lowrank', false, 15), threads: 1 },
-  { ...(await measureNativeStep('diag', 2, 15)), threads: 2 },
-  { ...(await measureNativeStep('lowrank', 2, 15)), threads: 2 },
+  { ...(await measureNativeStep('diag', 2, 40)), threads: 2 },
+  { ...(await measureNativeStep('lowrank', 2, 40)), threads: 2 },
 ];
 
 const bars = await measureBarsRun(1);
