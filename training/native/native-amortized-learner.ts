@@ -1,9 +1,9 @@
 /**
  * Amortized learning (as amortized/amortized-learner.ts) with the gradient computed by onnxruntime
  * on every core (encoder-gradient.ts): per minibatch, the exact gradient of the whole batch's
- * L_{γ,δ}, then Adam on flat parameter vectors, split over the same threads (optim/parallel-adam.ts). Same initialisation,
- * minibatch order and checkpoint arrays as the other amortized learners, so they agree up to float
- * rounding and read each other's checkpoints. The TensorFlow.js encoder and dictionary hold the
+ * L_{γ,δ}, then Adam on flat parameter vectors, split over the same threads
+ * (optim/parallel-adam.ts). Same initialisation, minibatch order and checkpoint arrays as the other
+ * amortized learners, so they agree up to float rounding and read each other's checkpoints. The TensorFlow.js encoder and dictionary hold the
  * parameters after every epoch (for evaluation, export and the run files).
  */
 import * as tf from '@tensorflow/tfjs-core';
