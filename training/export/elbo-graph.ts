@@ -43,6 +43,16 @@ export interface StatisticNodes {
   squaredError: string;
   /** log det T_n [B] */
   logDet: string;
+  /** intermediate nodes, which the training graph's gradient reuses (training/native/objective-gradient-nodes.ts) */
+  parts: StatisticParts;
+}
+
+export interface StatisticParts {
+  /** s = √T_hh and u = ν/s [B, H] */
+  s: string;
+  u: string;
+  /** low-rank only: Vᵀ [B, r, H], VᵀW̃ᵀW̃ [B, r, H], Ṽ = V/d [B, H, r], d [B, H, 1], C = I_r + ṼᵀṼ [B, r, r] */
+  lowrank: { factorT: string; projected: string; scaled: string; stdColumn: string; capacitance: string } | null;
 }
 
 /** Adds the nodes of the per-point statistics (λ and σ² are not needed for them). */
@@ -52,24 +62,30 @@ export function pointStatisticNodes(g: GraphBuilder, v: Omit<ElboInputs, 'priorS
   // tr(W̃ᵀW̃T_n) and log det T_n (math.md, the families' table; W̃ has unit columns)
   let trace: string;
   let logDet = reduceSum(g, g.op('Log', [v.squaredStd]), [1]);
+  let lowrank: StatisticParts['lowrank'] = null;
   if (!v.factor) trace = reduceSum(g, v.variance, [1]);
   else {
     // ‖W̃V‖_F² = Σ_k v_kᵀ (W̃ᵀW̃) v_k: one [B·r, H] × [H, H] product instead of [B·r, H] × [H, D]
     const gram = g.op('MatMul', [g.op('Transpose', [v.dictionary]), v.dictionary]);
     const factorT = g.op('Transpose', [v.factor], { perm: { ints: [0, 2, 1] } }); // [B, r, H]
-    const quadratic = reduceSum(g, g.op('Mul', [factorT, g.op('MatMul', [factorT, gram])]), [1, 2]);
+    const projected = g.op('MatMul', [factorT, gram]);
+    const quadratic = reduceSum(g, g.op('Mul', [factorT, projected]), [1, 2]);
     trace = g.op('Add', [quadratic, reduceSum(g, v.squaredStd, [1])]);
     // matrix determinant lemma: log det(VVᵀ + D) = log det D + log det(I_r + Vᵀ D⁻¹ V), D = diag(d²)
-    const scaled = g.op('Div', [v.factor, g.op('Unsqueeze', [v.std, g.int64('axis_2_std', [2])])]);
+    const stdColumn = g.op('Unsqueeze', [v.std, g.int64('axis_2_std', [2])]);
+    const scaled = g.op('Div', [v.factor, stdColumn]);
     const eye = Float32Array.from({ length: v.rank * v.rank }, (_, k) => (Math.floor(k / v.rank) === k % v.rank ? 1 : 0));
     const capacitance = g.op('Add', [g.float('identity_r', eye, [v.rank, v.rank]), g.op('MatMul', [g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } }), scaled])]);
     logDet = g.op('Add', [logDet, g.op('Log', [g.op('Det', [capacitance])])]);
+    lowrank = { factorT, projected, scaled, stdColumn, capacitance };
   }
   const s = g.op('Sqrt', [v.variance]);
+  const u = g.op('Div', [v.mean, s]);
   return {
-    scaledM: g.op('Mul', [s, mFunction(g, g.op('Div', [v.mean, s]))]),
+    scaledM: g.op('Mul', [s, mFunction(g, u)]),
     squaredError: g.op('Add', [trace, residual]),
     logDet,
+    parts: { s, u, lowrank },
   };
 }
 

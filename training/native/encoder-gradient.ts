@@ -7,11 +7,12 @@ import { annealedElbo, entropiesOfSums } from '@entropy-sc/core/elbo/entropies';
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
 import { openGraphSession, type GraphSession, type Tensor } from '@entropy-sc/inference/graph-session';
 import type { EncoderConfig } from '../encoder/encoder.ts';
-import { gradientGraph, layerShapes, STEP_INPUTS, type GradientGraph } from './gradient-graph.ts';
+import { gradientGraph, layerShapes, STEP_INPUTS, type GradientGraph, type LayerShape } from './gradient-graph.ts';
 
 export class EncoderGradient {
   private constructor(
     private readonly config: EncoderConfig,
+    private readonly layers: LayerShape[],
     private readonly graph: Omit<GradientGraph, 'bytes'>,
     private readonly session: GraphSession,
     /** start of every variable in the flat vectors, and P at the end */
@@ -23,10 +24,11 @@ export class EncoderGradient {
     const { bytes, ...graph } = gradientGraph(config);
     // Idle onnxruntime threads must not spin: Adam's threads update the parameters between two runs.
     const session = await openGraphSession(bytes, { intraOpThreads: threads, spinning: false });
+    const layers = layerShapes(config);
     const offsets = [0];
-    for (const l of layerShapes(config)) offsets.push(offsets.at(-1)! + l.inputs * l.outputs, offsets.at(-1)! + l.inputs * l.outputs + l.outputs);
+    for (const l of layers) offsets.push(offsets.at(-1)! + l.inputs * l.outputs, offsets.at(-1)! + l.inputs * l.outputs + l.outputs);
     offsets.push(offsets.at(-1)! + config.d * config.h);
-    return new EncoderGradient(config, graph, session, offsets);
+    return new EncoderGradient(config, layers, graph, session, offsets);
   }
 
   /**
@@ -43,7 +45,7 @@ export class EncoderGradient {
       [STEP_INPUTS.gamma]: { data: Float32Array.of(gamma), shape: [] },
       [STEP_INPUTS.delta]: { data: Float32Array.of(delta), shape: [] },
     };
-    layerShapes(this.config).forEach((l, i) => {
+    this.layers.forEach((l, i) => {
       const [w, b, end] = [this.offsets[2 * i]!, this.offsets[2 * i + 1]!, this.offsets[2 * i + 2]!];
       inputs[`${l.name}.weight`] = { data: params.subarray(w, b), shape: [l.inputs, l.outputs] };
       inputs[`${l.name}.bias`] = { data: params.subarray(b, end), shape: [l.outputs] };

@@ -59,8 +59,7 @@ export function objectiveGradientNodes(g: GraphBuilder, v: ObjectiveInputs): Obj
   const twoE = op('Mul', c(2), perSquaredError);
   const twoL = op('Mul', c(2), perLogDet);
 
-  const s = op('Sqrt', q.variance);
-  const u = op('Div', q.mean, s);
+  const { s, u, lowrank } = stats.parts;
   const gaussian = op('Mul', c(Math.sqrt(2 / Math.PI)), op('Exp', op('Mul', c(-0.5), op('Mul', u, u))));
   const residual = op('Sub', reconstruction, v.x);
   const gMean = op('Add', op('Mul', perScaledM, op('Erf', op('Mul', u, c(Math.SQRT1_2)))), op('Mul', twoE, op('MatMul', residual, wn)));
@@ -70,17 +69,11 @@ export function objectiveGradientNodes(g: GraphBuilder, v: ObjectiveInputs): Obj
   let gStd = op('Add', op('Mul', op('Mul', c(2), q.std), gSquaredStd), op('Div', twoL, q.std));
   let gDictionary = op('Mul', twoE, g.op('Gemm', [residual, q.mean], { transA: { int: 1 } }));
   let gFactor: string | null = null;
-  if (q.factor) {
-    const tau = g.op('Unsqueeze', [q.std, g.int64('axis_2_tau', [2])]);
-    const scaled = op('Div', q.factor, tau); // Ṽ [B, H, r]
-    const scaledT = g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } });
-    const eye = Float32Array.from({ length: rank * rank }, (_, k) => (Math.floor(k / rank) === k % rank ? 1 : 0));
-    const capacitance = op('Add', g.float('identity_r_gradient', eye, [rank, rank]), op('MatMul', scaledT, scaled));
+  if (q.factor && lowrank) {
+    const { factorT, projected, scaled, stdColumn: tau, capacitance } = lowrank;
     const k = op('MatMul', scaled, g.op('Inverse', [capacitance], {}, undefined, 'com.microsoft')); // Ṽ C⁻¹ [B, H, r]
     gStd = op('Sub', gStd, op('Mul', op('Div', twoL, q.std), sumOver(op('Mul', k, scaled), [2])));
-    const factorT = g.op('Transpose', [q.factor], { perm: { ints: [0, 2, 1] } }); // [B, r, H]
-    const gram = op('MatMul', g.op('Transpose', [wn]), wn);
-    const quadratic = g.op('Transpose', [op('MatMul', factorT, gram)], { perm: { ints: [0, 2, 1] } }); // W̃ᵀW̃ V [B, H, r]
+    const quadratic = g.op('Transpose', [projected], { perm: { ints: [0, 2, 1] } }); // W̃ᵀW̃ V [B, H, r]
     const gV = op('Add', op('Add', op('Mul', op('Mul', c(2), q.factor), g.op('Unsqueeze', [gVariance, g.int64('axis_2_variance', [2])])), op('Mul', twoE, quadratic)), op('Div', op('Mul', twoL, k), tau));
     gFactor = g.op('Reshape', [gV, g.int64('factor_gradient_shape', [0, h * rank])]);
     const stacked = g.op('Reshape', [factorT, g.int64('stacked_factor_shape', [-1, h])]); // [B·r, H]
