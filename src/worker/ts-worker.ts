@@ -20,3 +20,22 @@ export function startTsWorker(module: URL, workerData: unknown, { unref = false 
   if (unref) worker.unref();
   return worker;
 }
+
+/**
+ * The worker's next message; rejects if the worker fails or exits first.
+ * @param name the worker in error messages, e.g. "refinement worker 2"
+ */
+export function nextMessage<T>(worker: Worker, name: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      worker.off('message', onMessage).off('exit', onExit);
+      reject(error);
+    };
+    const onExit = (code: number) => onError(new Error(`${name} exited (code ${code}) before it answered`));
+    const onMessage = (message: T) => {
+      worker.off('error', onError).off('exit', onExit);
+      resolve(message);
+    };
+    worker.once('message', onMessage).once('error', onError).once('exit', onExit);
+  });
+}

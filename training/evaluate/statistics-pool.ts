@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
+import { nextMessage, startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 import type { GiniDraws } from './evaluate-data-set.ts';
 
 /** A worker's orders (statistics-worker.ts); it answers each with a reply of the same id. */
@@ -94,7 +94,7 @@ async function startPool(): Promise<Worker[]> {
     w.once('exit', end);
   }
   try {
-    await Promise.all(workers.map((w) => ready(w)));
+    await Promise.all(workers.map((w) => nextMessage(w, 'statistics worker')));
   } catch (error) {
     end();
     throw error;
@@ -124,16 +124,5 @@ function order(worker: Worker, message: StatisticsOrder, transfer: ArrayBuffer[]
     const onExit = (code: number) => onError(new Error(`statistics worker exited (code ${code})`));
     worker.on('message', onMessage).once('error', onError).once('exit', onExit);
     worker.postMessage(message, transfer);
-  });
-}
-
-function ready(worker: Worker): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`statistics worker exited (code ${code}) before it was ready`));
-    worker.once('error', reject).once('exit', onExit);
-    worker.once('message', () => {
-      worker.off('error', reject).off('exit', onExit);
-      resolve();
-    });
   });
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PosteriorFamily } from '../objective/posterior.ts';
 import type { PosteriorArrays } from './posterior-arrays.ts';
 import { refineBatch, type FrozenModel, type RefinedBatch, type RefineOptions } from './refine-batch.ts';
-import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
+import { nextMessage, startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 
 export interface RefineJob {
   id: number;
@@ -40,7 +40,7 @@ export class RefinePool {
     const backend = tf.getBackend();
     const workers = Array.from({ length: threads }, () => startTsWorker(new URL('./refine-worker.ts', import.meta.url), { backend, model }, { unref: true }));
     try {
-      await Promise.all(workers.map((w, i) => ready(w, i)));
+      await Promise.all(workers.map((w, i) => nextMessage(w, `refinement worker ${i}`)));
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
@@ -78,15 +78,4 @@ export class RefinePool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-}
-
-function ready(worker: Worker, index: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`refinement worker ${index} exited (code ${code}) before it was ready`));
-    worker.once('error', reject).once('exit', onExit);
-    worker.once('message', () => {
-      worker.off('error', reject).off('exit', onExit);
-      resolve();
-    });
-  });
 }

@@ -5,7 +5,7 @@
  * number of threads.
  */
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
+import { nextMessage, startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 import { adamStep, type FlatAdamState } from './flat-adam.ts';
 
 /** What a worker is started with: views of the shared vectors and its range. */
@@ -67,17 +67,7 @@ export class ParallelAdam {
 }
 
 /** The worker's answer `step` (0: started), or its error. */
-function answer(worker: Worker, step: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: number | { error: string }) => {
-      worker.off('error', onError);
-      if (typeof reply === 'number' && reply === step) resolve();
-      else reject(new Error(`Adam worker: ${typeof reply === 'number' ? `answered step ${reply}, expected ${step}` : reply.error}`));
-    };
-    const onError = (error: Error) => {
-      worker.off('message', onMessage);
-      reject(error);
-    };
-    worker.once('message', onMessage).once('error', onError);
-  });
+async function answer(worker: Worker, step: number): Promise<void> {
+  const reply = await nextMessage<number | { error: string }>(worker, 'Adam worker');
+  if (reply !== step) throw new Error(`Adam worker: ${typeof reply === 'number' ? `answered step ${reply}, expected ${step}` : reply.error}`);
 }
