@@ -7,7 +7,15 @@ const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as cons
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: 'training', include: ['test/training/**/*.test.ts'], exclude: ['test/training/webgpu*.test.ts'], setupFiles: ['test/helpers/tf-setup.ts'] } },
+      {
+        test: {
+          ...shared,
+          name: 'training',
+          include: ['test/training/**/*.test.ts'],
+          exclude: ['test/training/webgpu*.test.ts'],
+          setupFiles: ['test/helpers/tf-setup.ts'],
+        },
+      },
       // webgpu picks its backend itself (the software adapter where no GPU exists, as in CI)
       { test: { ...shared, name: 'webgpu', include: ['test/training/webgpu*.test.ts'] } },
       { test: { ...shared, name: 'packages', include: ['test/**/*.test.ts'], exclude: ['test/training/**'] } },

@@ -11,7 +11,14 @@ import { train } from '../training/train.ts';
 export async function measureBarsRun(seed: number): Promise<{ seconds: number; recovered: number; elbo: number }> {
   const out = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-bars-'));
   const started = performance.now();
-  const config = resolveRunConfig({ data: 'bars', latents: 10, posterior: 'full', amortized: false, backend: 'wasm', seed });
+  const config = resolveRunConfig({
+    data: 'bars',
+    latents: 10,
+    posterior: 'full',
+    amortized: false,
+    backend: 'wasm',
+    seed,
+  });
   const metrics = await train({ config, out, resume: false });
   const seconds = (performance.now() - started) / 1000;
   rmSync(out, { recursive: true, force: true });

@@ -40,16 +40,31 @@ const BIN = new URL('../bin/entropy-sc.js', import.meta.url).pathname;
 /** prints the process's peak RSS (KiB) on stderr at exit */
 const RSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss_kib '+process.resourceUsage().maxRSS+'\\n'))`;
 
-export async function measureEncode(modelPath: string, { large = 204_800, small = 20_480, huge = 1_048_576, batch = 1024 } = {}): Promise<EncodeBench> {
+export async function measureEncode(
+  modelPath: string,
+  { large = 204_800, small = 20_480, huge = 1_048_576, batch = 1024 } = {},
+): Promise<EncodeBench> {
   const dir = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-encode-'));
   try {
     const threads = availableParallelism();
     const patches = await naturalImagePatches({ patch: 16, samples: 65_536, seed: 7 });
     const files = { small: join(dir, 'small.npy'), large: join(dir, 'large.npy'), huge: join(dir, 'huge.npy') };
-    for (const [name, rows] of [['small', small], ['large', large], ['huge', huge]] as const) await writeTiled(files[name], patches.x, patches.d, rows);
+    for (const [name, rows] of [
+      ['small', small],
+      ['large', large],
+      ['huge', huge],
+    ] as const)
+      await writeTiled(files[name], patches.x, patches.d, rows);
 
     const file = await readModelFile(modelPath);
-    const bareMeanVariance = await bareSession(pruneToOutputs(file.model, ['mean', 'variance']), patches.x, patches.d, large, batch, threads);
+    const bareMeanVariance = await bareSession(
+      pruneToOutputs(file.model, ['mean', 'variance']),
+      patches.x,
+      patches.d,
+      large,
+      batch,
+      threads,
+    );
     const bareFullGraph = await bareSession(file.bytes, patches.x, patches.d, large, batch, threads);
 
     const loadStarted = performance.now();
@@ -84,13 +99,17 @@ export async function measureEncode(modelPath: string, { large = 204_800, small 
 }
 
 export function encodeTable(b: EncodeBench): string[] {
-  const row = (name: string, rate: number) => `| ${name} | ${Math.round(rate)} | ${(rate / b.bareMeanVariance).toFixed(2)} |`;
+  const row = (name: string, rate: number) =>
+    `| ${name} | ${Math.round(rate)} | ${(rate / b.bareMeanVariance).toFixed(2)} |`;
   return [
     `| encode (default model D=256, H=100, low-rank; batch ${b.batch}, cpu provider, ${b.threads} threads) | rows/s | × bare session |`,
     '| --- | ---: | ---: |',
     row('bare onnxruntime session, graph of mean and variance only (baseline)', b.bareMeanVariance),
     row('bare session, full graph, fetching mean and variance', b.bareFullGraph),
-    row(`\`entropy-sc encode --outputs mean,variance\`, .npy in and out (${b.rows.large} − ${b.rows.small} rows)`, b.cliMeanVariance),
+    row(
+      `\`entropy-sc encode --outputs mean,variance\`, .npy in and out (${b.rows.large} − ${b.rows.small} rows)`,
+      b.cliMeanVariance,
+    ),
     row('`entropy-sc encode`, every output', b.cliAll),
     '',
     `Every output costs ${((100 * b.cliMeanVariance) / b.cliAll - 100).toFixed(0)}% more time per row than \`mean,variance\`. Start-up: load the model and encode the first batch in-process ${b.startup.toFixed(2)} s; the CLI's fixed cost (node, tsx, imports, model) ${b.cliFixed.toFixed(1)} s. ` +
@@ -102,7 +121,7 @@ export function encodeTable(b: EncodeBench): string[] {
 async function writeTiled(path: string, x: Float32Array, d: number, rows: number): Promise<void> {
   const writer = await createNpyWriter(path, { shape: [rows, d] });
   const have = x.length / d;
-  for (let done = 0; done < rows; ) {
+  for (let done = 0; done < rows;) {
     const count = Math.min(have, rows - done);
     await writer.write(x.subarray(0, count * d));
     done += count;
@@ -110,10 +129,28 @@ async function writeTiled(path: string, x: Float32Array, d: number, rows: number
   await writer.close();
 }
 
-async function bareSession(model: Uint8Array, x: Float32Array, d: number, rows: number, batch: number, threads: number): Promise<number> {
-  const session = await InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+async function bareSession(
+  model: Uint8Array,
+  x: Float32Array,
+  d: number,
+  rows: number,
+  batch: number,
+  threads: number,
+): Promise<number> {
+  const session = await InferenceSession.create(model, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   const have = x.length / d;
-  const feed = (k: number) => ({ x: new Tensor('float32', x.subarray(((k * batch) % (have - batch)) * d, (((k * batch) % (have - batch)) + batch) * d), [batch, d]) });
+  const feed = (k: number) => ({
+    x: new Tensor(
+      'float32',
+      x.subarray(((k * batch) % (have - batch)) * d, (((k * batch) % (have - batch)) + batch) * d),
+      [batch, d],
+    ),
+  });
   await session.run(feed(0), ['mean', 'variance']);
   const started = performance.now();
   const runs = Math.ceil(rows / batch);
@@ -123,10 +160,34 @@ async function bareSession(model: Uint8Array, x: Float32Array, d: number, rows: 
   return (runs * batch) / seconds;
 }
 
-function runEncode(model: string, data: string, out: string, outputs: string[], batch: number): { seconds: number; peakRssKiB: number } {
+function runEncode(
+  model: string,
+  data: string,
+  out: string,
+  outputs: string[],
+  batch: number,
+): { seconds: number; peakRssKiB: number } {
   rmSync(out, { recursive: true, force: true });
   const started = performance.now();
-  const r = spawnSync(process.execPath, ['--import', RSS_HOOK, BIN, 'encode', '--model', model, '--data', data, '--out', out, '--batch', String(batch), ...outputs], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      RSS_HOOK,
+      BIN,
+      'encode',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--batch',
+      String(batch),
+      ...outputs,
+    ],
+    { encoding: 'utf8' },
+  );
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`encode failed: ${r.stderr}`);
   const rss = /maxrss_kib (\d+)/.exec(r.stderr);

@@ -35,7 +35,13 @@ export async function measureEpochRun(flags: Partial<TrainFlags>, epochs: number
   const out = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-epoch-'));
   try {
     const started = performance.now();
-    const metrics = await trainLoop(data, learner, { out, schedule: parseSchedule(config.anneal), resume: false, config, log: () => undefined });
+    const metrics = await trainLoop(data, learner, {
+      out,
+      schedule: parseSchedule(config.anneal),
+      resume: false,
+      config,
+      log: () => undefined,
+    });
     const wall = (performance.now() - started) / 1000;
     const mean = (key: 'seconds' | 'eval_seconds') => metrics.reduce((sum, row) => sum + row[key], 0) / metrics.length;
     const trainingSeconds = mean('seconds');

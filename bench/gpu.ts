@@ -28,7 +28,8 @@ import { train } from '../training/train.ts';
 
 const D = 256;
 const H = 100;
-const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const arg = (name: string, fallback: number) =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback;
 const seconds = arg('--seconds', 3);
 
 interface Row {
@@ -47,7 +48,13 @@ function rows(n: number, seed: number): Float32Array {
 /** Samples/s of whole training epochs of `steps` minibatches, with the learner `train` uses on `backend`. */
 async function trainingRate(backend: string, family: AmortizedFamily, batch: number, steps: number): Promise<number> {
   await useBackend(backend);
-  const options = { encoder: defaultEncoderConfig(D, H, family, 5), batch, learningRate: 1e-4, dictionaryLearningRate: 1e-3, seed: 1 };
+  const options = {
+    encoder: defaultEncoderConfig(D, H, family, 5),
+    batch,
+    learningRate: 1e-4,
+    dictionaryLearningRate: 1e-3,
+    seed: 1,
+  };
   const learner: Learner = backend === 'webgpu' ? new DeviceAmortizedLearner(options) : new AmortizedLearner(options);
   const n = steps * batch;
   const x = rows(n, 2);
@@ -118,14 +125,24 @@ for (const family of ['diag', 'lowrank'] as const)
   for (const batch of [512, 4096])
     for (const backend of ['webgpu', 'wasm']) {
       const what = `training, ${family}, batch ${batch}`;
-      if (backend === 'webgpu' && software && batch > 512) results.push({ what, backend, samplesPerSecond: null, note: 'left out on the software adapter' });
-      else results.push(await measure({ what, backend }, () => trainingRate(backend, family, batch, backend === 'webgpu' && software ? 1 : 4)));
+      if (backend === 'webgpu' && software && batch > 512)
+        results.push({ what, backend, samplesPerSecond: null, note: 'left out on the software adapter' });
+      else
+        results.push(
+          await measure({ what, backend }, () =>
+            trainingRate(backend, family, batch, backend === 'webgpu' && software ? 1 : 4),
+          ),
+        );
     }
 const dir = await mkdtemp(join(tmpdir(), 'entropy-sc-bench-gpu-'));
 try {
   const model = await exportedEncoder(dir);
   for (const provider of ['webgpu', 'cpu'])
-    results.push(await measure({ what: 'encoding (onnxruntime), diag, batch 4096', backend: provider }, () => encodingRate(model, provider)));
+    results.push(
+      await measure({ what: 'encoding (onnxruntime), diag, batch 4096', backend: provider }, () =>
+        encodingRate(model, provider),
+      ),
+    );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
@@ -133,7 +150,9 @@ try {
 // Each webgpu/onnxruntime-webgpu row over the wasm/cpu row that follows it.
 const ratio = (i: number) => {
   const [a, b] = [results[i]!, results[i + 1]!];
-  return i % 2 === 0 && a.samplesPerSecond && b.samplesPerSecond ? `${(a.samplesPerSecond / b.samplesPerSecond).toFixed(1)}×` : '';
+  return i % 2 === 0 && a.samplesPerSecond && b.samplesPerSecond
+    ? `${(a.samplesPerSecond / b.samplesPerSecond).toFixed(1)}×`
+    : '';
 };
 const lines = [
   '# entropy-sc GPU benchmark',
@@ -142,7 +161,10 @@ const lines = [
   '',
   '| measurement (D = 256, H = 100, default encoder) | backend / provider | samples/s | × the row below |',
   '| --- | --- | ---: | ---: |',
-  ...results.map((r, i) => `| ${r.what} | ${r.backend} | ${r.samplesPerSecond === null ? r.note : r.samplesPerSecond.toFixed(0)} | ${ratio(i)} |`),
+  ...results.map(
+    (r, i) =>
+      `| ${r.what} | ${r.backend} | ${r.samplesPerSecond === null ? r.note : r.samplesPerSecond.toFixed(0)} | ${ratio(i)} |`,
+  ),
   '',
   `Training: whole epochs of 4 minibatches (1 on a software adapter) with the learner \`train\` uses (webgpu: rows uploaded in chunks, the objective read asynchronously; wasm: one thread), about ${seconds} s each after a warm-up epoch. Encoding: \`loadEncoder\` + \`encode\` on an exported encoder, batches of 4096 rows.`,
   '',

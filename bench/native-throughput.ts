@@ -15,7 +15,11 @@ const H = 100;
 const BATCH = 512;
 const WARMUP = 2;
 
-export async function measureNativeStep(family: AmortizedFamily, threads: number, steps: number): Promise<StepMeasurement> {
+export async function measureNativeStep(
+  family: AmortizedFamily,
+  threads: number,
+  steps: number,
+): Promise<StepMeasurement> {
   const rng = new Random(7);
   const n = BATCH * (steps + WARMUP);
   const x = Float32Array.from({ length: n * D }, () => rng.normal() * 0.3);

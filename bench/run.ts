@@ -37,14 +37,23 @@ const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('
 const torch = measureTorch(epoch.threads, 15, epoch.n);
 const torchRows =
   'missing' in torch
-    ? { step: [], epoch: [], note: `No PyTorch rows: ${torch.missing}; Debian's python3-torch with libopenblas0-pthread gives them.` }
+    ? {
+        step: [],
+        epoch: [],
+        note: `No PyTorch rows: ${torch.missing}; Debian's python3-torch with libopenblas0-pthread gives them.`,
+      }
     : {
-        step: [`| diag, PyTorch ${torch.version} (seed authors' kind of step, same run) | ${torch.threads} | ${torch.stepSamplesPerSecond.toFixed(0)} | ${((512 * 1000) / torch.stepSamplesPerSecond).toFixed(1)} | ${(naive.msPerStep / ((512 * 1000) / torch.stepSamplesPerSecond)).toFixed(1)} | – | – | – |`],
-        epoch: [`| PyTorch ${torch.version}, training only (the seed authors' epoch: no whole-data evaluation) | ${torch.threads} | ${torch.epochSeconds.toFixed(1)} | – | ${torch.epochSeconds.toFixed(1)} | ${(torch.epochRows / torch.epochSeconds).toFixed(0)} | ${(torch.epochRows / torch.epochSeconds / torch.stepSamplesPerSecond).toFixed(2)} | – |`],
+        step: [
+          `| diag, PyTorch ${torch.version} (seed authors' kind of step, same run) | ${torch.threads} | ${torch.stepSamplesPerSecond.toFixed(0)} | ${((512 * 1000) / torch.stepSamplesPerSecond).toFixed(1)} | ${(naive.msPerStep / ((512 * 1000) / torch.stepSamplesPerSecond)).toFixed(1)} | – | – | – |`,
+        ],
+        epoch: [
+          `| PyTorch ${torch.version}, training only (the seed authors' epoch: no whole-data evaluation) | ${torch.threads} | ${torch.epochSeconds.toFixed(1)} | – | ${torch.epochSeconds.toFixed(1)} | ${(torch.epochRows / torch.epochSeconds).toFixed(0)} | ${(torch.epochRows / torch.epochSeconds / torch.stepSamplesPerSecond).toFixed(2)} | – |`,
+        ],
         note: `entropy-sc's default epoch, evaluation included, against PyTorch's training-only epoch in the same run: ${(torch.epochSeconds / epoch.epochSeconds).toFixed(2)}× (above 1: faster); steps: ${(step ? step.samplesPerSecond / torch.stepSamplesPerSecond : NaN).toFixed(2)}×. PyTorch is Debian's python3-torch on OpenBLAS, ${torch.threads} threads.`,
       };
 
-const header = '| step (D=256, H=100, batch 512) | threads | samples/s | ms/step | × naive | % of matMul bound | peak RSS MiB | peak tensors MiB |';
+const header =
+  '| step (D=256, H=100, batch 512) | threads | samples/s | ms/step | × naive | % of matMul bound | peak RSS MiB | peak tensors MiB |';
 const lines = [
   `# entropy-sc training benchmark`,
   '',
@@ -73,7 +82,7 @@ const lines = [
   '',
   ...encodeTable(encode),
   '',
-  '% of matMul bound: the time the step\'s matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.',
+  "% of matMul bound: the time the step's matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.",
   '',
 ];
 process.stdout.write(lines.join('\n'));

@@ -63,11 +63,20 @@ async function libraryRate(modelPath: string, seconds: number): Promise<{ d: num
 type Protocol = 'oip' | 'npy';
 
 /** The request of `rows` rows: an OIP infer request with binary input and outputs, or a /v1/encode .npy body. */
-function request(protocol: Protocol, name: string, rows: number, d: number): { path: string; headers: Record<string, string>; body: Buffer } {
+function request(
+  protocol: Protocol,
+  name: string,
+  rows: number,
+  d: number,
+): { path: string; headers: Record<string, string>; body: Buffer } {
   const x = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(0.1 * i));
   const data = Buffer.from(x.buffer);
   if (protocol === 'npy')
-    return { path: `/v1/encode?outputs=${OUTPUTS}`, headers: { 'content-type': 'application/x-npy' }, body: Buffer.concat([formatNpyHeader({ dtype: 'float32', shape: [rows, d] }), data]) };
+    return {
+      path: `/v1/encode?outputs=${OUTPUTS}`,
+      headers: { 'content-type': 'application/x-npy' },
+      body: Buffer.concat([formatNpyHeader({ dtype: 'float32', shape: [rows, d] }), data]),
+    };
   const json = Buffer.from(
     JSON.stringify({
       inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, d], parameters: { binary_data_size: data.length } }],
@@ -90,7 +99,17 @@ interface Server {
 }
 
 async function startServer(modelPath: string): Promise<Server> {
-  const args = ['serve', '--model', modelPath, '--port', '0', '--log-level', 'warn', '--max-queue-rows', String(QUEUE_ROWS)];
+  const args = [
+    'serve',
+    '--model',
+    modelPath,
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    '--max-queue-rows',
+    String(QUEUE_ROWS),
+  ];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const { url, pool } = await new Promise<{ url: string; pool: string }>((resolve, reject) => {
@@ -115,7 +134,14 @@ async function drained(url: string): Promise<void> {
 }
 
 /** One autocannon run after a 1 s warm-up (none for the overload, which would only fill the queue). */
-async function load(server: Server, protocol: Protocol, connections: number, rowsPerRequest: number, seconds: number, warmUp = true): Promise<LoadRun> {
+async function load(
+  server: Server,
+  protocol: Protocol,
+  connections: number,
+  rowsPerRequest: number,
+  seconds: number,
+  warmUp = true,
+): Promise<LoadRun> {
   const { url } = server;
   const { path, headers, body } = request(protocol, server.name, rowsPerRequest, server.d);
   const label = `${connections} clients × ${rowsPerRequest} row${rowsPerRequest === 1 ? '' : 's'}, ${protocol === 'oip' ? 'OIP binary' : '/v1/encode .npy'}`;
@@ -140,7 +166,11 @@ async function load(server: Server, protocol: Protocol, connections: number, row
 /** Peak resident memory of a process and its descendants (Linux: the bin's supervisor and the service), MiB. */
 function peakRss(pid: number): number {
   const own = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   return children.reduce((sum, child) => sum + peakRss(child), own);
 }
 
@@ -152,18 +182,31 @@ export async function measureService(modelPath: string, seconds = 6): Promise<Se
   const before = await libraryRate(modelPath, seconds / 2);
   const service = await serviceRuns(modelPath, seconds);
   const after = await libraryRate(modelPath, seconds / 2);
-  process.stderr.write(`library encode: ${before.rowsPerSecond.toFixed(0)} rows/s before the service runs, ${after.rowsPerSecond.toFixed(0)} after\n`);
-  return { d: before.d, libraryRowsPerSecond: (before.rowsPerSecond + after.rowsPerSecond) / 2, libraryRange: [before.rowsPerSecond, after.rowsPerSecond], ...service };
+  process.stderr.write(
+    `library encode: ${before.rowsPerSecond.toFixed(0)} rows/s before the service runs, ${after.rowsPerSecond.toFixed(0)} after\n`,
+  );
+  return {
+    d: before.d,
+    libraryRowsPerSecond: (before.rowsPerSecond + after.rowsPerSecond) / 2,
+    libraryRange: [before.rowsPerSecond, after.rowsPerSecond],
+    ...service,
+  };
 }
 
-async function serviceRuns(modelPath: string, seconds: number): Promise<Pick<ServiceBench, 'pool' | 'runs' | 'peakRssMiB' | 'aliveAfterOverload'>> {
+async function serviceRuns(
+  modelPath: string,
+  seconds: number,
+): Promise<Pick<ServiceBench, 'pool' | 'runs' | 'peakRssMiB' | 'aliveAfterOverload'>> {
   const server = await startServer(modelPath);
   try {
     const runs = [
       await load(server, 'oip', 64, 16, seconds),
       await load(server, 'npy', 64, 16, seconds),
       await load(server, 'oip', 64, 1, seconds),
-      { ...(await load(server, 'oip', 256, 64, seconds, false)), label: `overload: 256 clients × 64 rows, OIP binary (queue limit ${QUEUE_ROWS} rows)` },
+      {
+        ...(await load(server, 'oip', 256, 64, seconds, false)),
+        label: `overload: 256 clients × 64 rows, OIP binary (queue limit ${QUEUE_ROWS} rows)`,
+      },
     ];
     const aliveAfterOverload = (await fetch(`${server.url}/healthz`)).status === 200;
     return { pool: server.pool, runs, peakRssMiB: peakRss(server.child.pid!), aliveAfterOverload };

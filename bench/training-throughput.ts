@@ -43,14 +43,20 @@ export function measureTrainingStep(family: AmortizedFamily, naive: boolean, ste
   const rng = new Random(7);
   const encoder = new Encoder(defaultEncoderConfig(D, H, family), 7);
   const w = tf.variable(randomDictionary(D, H, rng));
-  const x = tf.tensor2d(Float32Array.from({ length: BATCH * D }, () => rng.normal() * 0.3), [BATCH, D]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: BATCH * D }, () => rng.normal() * 0.3),
+    [BATCH, D],
+  );
   const adam = new Adam([...encoder.variables(), w], { learningRate: 1e-3 });
   const forward = naive ? (v: tf.Tensor2D) => naiveForward(encoder, v) : (v: tf.Tensor2D) => encoder.forward(v);
   let peakRss = 0;
   let peakTensor = 0;
   const step = () => {
     tf.tidy(() => {
-      const value = adam.update(() => annealedObjective(batchEntropies(pointStatistics(x, normalizeColumns(w), forward(x)), D)), 'maximize');
+      const value = adam.update(
+        () => annealedObjective(batchEntropies(pointStatistics(x, normalizeColumns(w), forward(x)), D)),
+        'maximize',
+      );
       value.dataSync();
       peakTensor = Math.max(peakTensor, tf.memory().numBytes);
     });

@@ -73,7 +73,8 @@ function supervise() {
     for (const folder of folders) removeTempFiles(folder, child.pid);
     const resume = args[0] === 'train' ? (checkpoint ? '; resume with --resume' : ' before the first checkpoint') : '';
     const by = stopping ?? signal;
-    const why = stopping || by === 'SIGINT' || by === 'SIGTERM' ? '' : ` by ${by}${by === 'SIGKILL' ? ' (out of memory?)' : ''}`;
+    const why =
+      stopping || by === 'SIGINT' || by === 'SIGTERM' ? '' : ` by ${by}${by === 'SIGKILL' ? ' (out of memory?)' : ''}`;
     process.stderr.write(`entropy-sc: stopped${why}${resume}\n`);
     process.exitCode = 128 + (constants.signals[by] ?? 0);
   });

@@ -42,7 +42,9 @@ export function reportError(error: unknown, argv: string[]): number {
   }
   const where = writeReport(error, argv);
   const what = error instanceof Error ? `${error.name}: ${oneLine(error.message)}` : oneLine(String(error));
-  process.stderr.write(`entropy-sc: unexpected error (${what.length > 300 ? `${what.slice(0, 300)}…` : what}); ${where}\n`);
+  process.stderr.write(
+    `entropy-sc: unexpected error (${what.length > 300 ? `${what.slice(0, 300)}…` : what}); ${where}\n`,
+  );
   return 1;
 }
 

@@ -17,4 +17,7 @@ export const positiveNumber = numberFlag('a positive number', (n) => Number.isFi
 export const nonNegativeNumber = numberFlag('a non-negative number', (n) => Number.isFinite(n) && n >= 0);
 export const finiteNumber = numberFlag('a finite number', Number.isFinite);
 /** A seed the generators use whole: an integer in [0, 2³² − 1]. */
-export const seed = numberFlag(`an integer seed in [0, ${MAX_SEED}]`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED);
+export const seed = numberFlag(
+  `an integer seed in [0, ${MAX_SEED}]`,
+  (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED,
+);

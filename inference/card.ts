@@ -24,7 +24,9 @@ export async function readModelFile(path: string): Promise<ModelFile> {
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${path}: no such model file` : `${path}: cannot read the model (${code ?? String(error)})`);
+    throw new UserError(
+      code === 'ENOENT' ? `${path}: no such model file` : `${path}: cannot read the model (${code ?? String(error)})`,
+    );
   }
   const model = decodeModel(bytes, path);
   return { bytes, model, card: modelCardOf(model, path) };
@@ -38,14 +40,18 @@ export function decodeModel(bytes: Uint8Array, path: string): ModelProto {
   } catch {
     throw new UserError(`${path}: not an ONNX model (it does not decode as an ONNX ModelProto)`);
   }
-  if (!model.graph || Number(model.irVersion) <= 0 || (model.graph.node ?? []).length === 0) throw new UserError(`${path}: not an ONNX model (no graph)`);
+  if (!model.graph || Number(model.irVersion) <= 0 || (model.graph.node ?? []).length === 0)
+    throw new UserError(`${path}: not an ONNX model (no graph)`);
   return model;
 }
 
 /** The model card of an entropy-sc encoder, validated. */
 export function modelCardOf(model: ModelProto, path: string): ModelCard {
   const entry = model.metadataProps.find((p) => p.key === MODEL_CARD_KEY);
-  if (!entry) throw new UserError(`${path}: an ONNX model but not an entropy-sc encoder (no ${MODEL_CARD_KEY} in its metadata_props)`);
+  if (!entry)
+    throw new UserError(
+      `${path}: an ONNX model but not an entropy-sc encoder (no ${MODEL_CARD_KEY} in its metadata_props)`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(entry.value ?? '');

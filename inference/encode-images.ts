@@ -29,7 +29,12 @@ export interface EncodedImage {
   folder: string;
 }
 
-export async function encodeImages(model: OnnxEncoderModel, source: string, out: string, options: EncodeImagesOptions): Promise<EncodedImage[]> {
+export async function encodeImages(
+  model: OnnxEncoderModel,
+  source: string,
+  out: string,
+  options: EncodeImagesOptions,
+): Promise<EncodedImage[]> {
   const p = patchSize(model.card);
   const stride = options.stride ?? Math.max(1, Math.floor(p / 2));
   const names = model.selectOutputs([...new Set([...options.outputs, 'reconstruction', 'elbo'])]);
@@ -45,15 +50,28 @@ export async function encodeImages(model: OnnxEncoderModel, source: string, out:
     const folder = join(out, name);
     await mkdir(folder, { recursive: true });
     for (const output of options.outputs) await writeNpy(join(folder, `${output}.npy`), result[output]!);
-    await writeFileAtomic(join(folder, 'reconstruction.png'), reconstructionPng(patches, result.reconstruction!.data, p));
+    await writeFileAtomic(
+      join(folder, 'reconstruction.png'),
+      reconstructionPng(patches, result.reconstruction!.data, p),
+    );
     await writeFileAtomic(join(folder, 'elbo.png'), elboHeatMapPng(patches, result.elbo!.data, stride));
     const elbo = result.elbo!.data;
-    const entry = { name, width: patches.image.width, height: patches.image.height, patches: rows, elbo_mean: elbo.reduce((a, b) => a + b, 0) / rows, folder };
+    const entry = {
+      name,
+      width: patches.image.width,
+      height: patches.image.height,
+      patches: rows,
+      elbo_mean: elbo.reduce((a, b) => a + b, 0) / rows,
+      folder,
+    };
     done.push(entry);
     layout.push({ ...entry, patch: p, stride, tops: patches.tops, lefts: patches.lefts });
     progress?.update(m + 1);
   }
-  await writeFileAtomic(join(out, 'images.json'), JSON.stringify({ model: model.card.name, images: layout }, null, 2) + '\n');
+  await writeFileAtomic(
+    join(out, 'images.json'),
+    JSON.stringify({ model: model.card.name, images: layout }, null, 2) + '\n',
+  );
   const summary = `encoded ${images.length} images (${p}×${p} patches, stride ${stride}) into ${out}`;
   if (progress) progress.finish(summary);
   else process.stderr.write(`${summary}\n`);

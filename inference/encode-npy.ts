@@ -27,7 +27,12 @@ export interface EncodeNpyResult {
   files: Partial<Record<OutputName, string>>;
 }
 
-export async function encodeNpyFile(model: OnnxEncoderModel, input: string, out: string, options: EncodeNpyOptions): Promise<EncodeNpyResult> {
+export async function encodeNpyFile(
+  model: OnnxEncoderModel,
+  input: string,
+  out: string,
+  options: EncodeNpyOptions,
+): Promise<EncodeNpyResult> {
   const [n, d] = checkRows((await readNpyHeader(input)).shape, input);
   checkWidth(d, model.d, input, model.path);
   const names = model.selectOutputs(options.outputs);
@@ -76,7 +81,10 @@ function asFloat32(chunk: NpyRowChunk): Float32Array {
 }
 
 export function parseOutputList(text: string): string[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.length === 0) throw new UserError(`--outputs '${text}' names no output`);
   return names;
 }

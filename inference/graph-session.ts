@@ -30,7 +30,11 @@ export interface GraphSession {
 }
 
 /** @param provider resolved once per model (resolveProvider), so that its failures name it */
-export async function openGraphSession(bytes: Uint8Array, options: LoadOptions = {}, provider: ResolvedProvider = resolveProvider(options.provider)): Promise<GraphSession> {
+export async function openGraphSession(
+  bytes: Uint8Array,
+  options: LoadOptions = {},
+  provider: ResolvedProvider = resolveProvider(options.provider),
+): Promise<GraphSession> {
   const { InferenceSession, Tensor: OrtTensor } = await import('onnxruntime-node');
   const session = await InferenceSession.create(bytes, sessionOptions(provider, options)).catch((error: unknown) => {
     throw providerFailure(provider, error);
@@ -40,7 +44,8 @@ export async function openGraphSession(bytes: Uint8Array, options: LoadOptions =
     for (const [name, t] of Object.entries(inputs)) feeds[name] = new OrtTensor('float32', t.data, t.shape);
     const fetched = await session.run(feeds, [...outputs]);
     const result: Record<string, Tensor> = {};
-    for (const name of outputs) result[name] = { data: fetched[name]!.data as Float32Array, shape: fetched[name]!.dims.map(Number) };
+    for (const name of outputs)
+      result[name] = { data: fetched[name]!.data as Float32Array, shape: fetched[name]!.dims.map(Number) };
     return result;
   };
   return {
@@ -56,6 +61,8 @@ function sessionOptions(provider: ResolvedProvider, options: LoadOptions): Infer
     intraOpNumThreads: options.intraOpThreads ?? availableParallelism(),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
-    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
+    ...(options.spinning === false
+      ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }
+      : {}),
   };
 }

@@ -20,7 +20,8 @@ export interface ImagePatches {
 export function patchSize(card: ModelCard): number {
   const patch = card.preprocessing['patch'];
   const p = typeof patch === 'number' ? patch : Math.round(Math.sqrt(card.d));
-  if (p * p !== card.d) throw new UserError(`model ${card.name} has D=${card.d}, which is not the P×P patch of an image model`);
+  if (p * p !== card.d)
+    throw new UserError(`model ${card.name} has D=${card.d}, which is not the P×P patch of an image model`);
   return p;
 }
 
@@ -47,7 +48,9 @@ function origins(size: number, p: number, stride: number): number[] {
 export function cutPatches(image: GrayImage, p: number, stride: number): ImagePatches {
   const name = image.name ?? 'image';
   if (image.width < p || image.height < p)
-    throw new UserError(`${name}: ${image.width}×${image.height} (as prepared for the model) is smaller than its ${p}×${p} patch`);
+    throw new UserError(
+      `${name}: ${image.width}×${image.height} (as prepared for the model) is smaller than its ${p}×${p} patch`,
+    );
   const tops = origins(image.height, p, stride);
   const lefts = origins(image.width, p, stride);
   const x = new Float32Array(tops.length * lefts.length * p * p);

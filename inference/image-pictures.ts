@@ -33,7 +33,12 @@ export function reconstructionPng(patches: ImagePatches, reconstruction: Float32
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       setGray(raster, x, y, image.pixels[y * width + x]! / scale);
-      setGray(raster, width + GAP + x, y, count[y * width + x]! > 0 ? sum[y * width + x]! / count[y * width + x]! / scale : 0);
+      setGray(
+        raster,
+        width + GAP + x,
+        y,
+        count[y * width + x]! > 0 ? sum[y * width + x]! / count[y * width + x]! / scale : 0,
+      );
     }
   return encodePng(raster);
 }
@@ -52,7 +57,8 @@ export function elboHeatMapPng(patches: ImagePatches, elbo: Float32Array, cell: 
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) {
       const color = heat(hi > lo ? (elbo[r * cols + c]! - lo) / (hi - lo) : 0.5);
-      for (let y = 0; y < cell; y++) for (let x = 0; x < cell; x++) raster.data.set(color, 3 * ((r * cell + y) * raster.width + c * cell + x));
+      for (let y = 0; y < cell; y++)
+        for (let x = 0; x < cell; x++) raster.data.set(color, 3 * ((r * cell + y) * raster.width + c * cell + x));
     }
   return encodePng(raster);
 }
@@ -77,5 +83,9 @@ function heat(t: number): Rgb {
   const i = Math.min(RAMP.length - 2, Math.floor(s));
   const f = s - i;
   const [a, b] = [RAMP[i]!, RAMP[i + 1]!];
-  return [Math.round(a[0] + f * (b[0] - a[0])), Math.round(a[1] + f * (b[1] - a[1])), Math.round(a[2] + f * (b[2] - a[2]))];
+  return [
+    Math.round(a[0] + f * (b[0] - a[0])),
+    Math.round(a[1] + f * (b[1] - a[1])),
+    Math.round(a[2] + f * (b[2] - a[2])),
+  ];
 }

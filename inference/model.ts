@@ -38,7 +38,10 @@ export async function loadEncoder(path: string, options: LoadOptions = {}): Prom
   const file = await readModelFile(path);
   const provider = resolveProvider(options.provider);
   const model = new OnnxEncoderModel(path, file.card, file.model, provider, options);
-  if (model.outputs.length === 0) throw new UserError(`${path}: an ONNX model with an entropy-sc card but none of the encoder's outputs (${OUTPUT_NAMES.join(', ')})`);
+  if (model.outputs.length === 0)
+    throw new UserError(
+      `${path}: an ONNX model with an entropy-sc card but none of the encoder's outputs (${OUTPUT_NAMES.join(', ')})`,
+    );
   await model.session(model.outputs, file.bytes);
   return model;
 }
@@ -82,15 +85,23 @@ export class OnnxEncoderModel implements EncoderModel {
     for (const name of requested) {
       if (!isOutputName(name)) throw new UserError(`unknown output '${name}'; outputs are ${OUTPUT_NAMES.join(', ')}`);
       if (!this.outputs.includes(name))
-        throw new UserError(`${this.path} has no output '${name}' (it offers ${this.outputs.join(', ')}${name === 'covariance' ? '; export with --full-covariance for it' : ''})`);
+        throw new UserError(
+          `${this.path} has no output '${name}' (it offers ${this.outputs.join(', ')}${name === 'covariance' ? '; export with --full-covariance for it' : ''})`,
+        );
     }
     if (requested.length === 0) throw new UserError('no outputs asked for');
     return this.outputs.filter((name) => requested.includes(name));
   }
 
-  async encode(x: Float32Array, rows: number, outputs?: readonly OutputName[]): Promise<Partial<Record<OutputName, Tensor>>> {
-    if (!(Number.isSafeInteger(rows) && rows >= 0)) throw new UserError(`rows must be a non-negative integer, got ${rows}`);
-    if (x.length !== rows * this.d) throw new UserError(`x has ${x.length} values, but ${rows} rows of D=${this.d} need ${rows * this.d}`);
+  async encode(
+    x: Float32Array,
+    rows: number,
+    outputs?: readonly OutputName[],
+  ): Promise<Partial<Record<OutputName, Tensor>>> {
+    if (!(Number.isSafeInteger(rows) && rows >= 0))
+      throw new UserError(`rows must be a non-negative integer, got ${rows}`);
+    if (x.length !== rows * this.d)
+      throw new UserError(`x has ${x.length} values, but ${rows} rows of D=${this.d} need ${rows * this.d}`);
     checkFinite(x, 'x', [rows, this.d]);
     return this.run(x, rows, this.selectOutputs(outputs));
   }
@@ -114,10 +125,16 @@ export class OnnxEncoderModel implements EncoderModel {
     return result;
   }
 
-  private async runOnce(session: GraphSession, x: Float32Array, rows: number, names: readonly OutputName[]): Promise<Partial<Record<OutputName, Tensor>>> {
+  private async runOnce(
+    session: GraphSession,
+    x: Float32Array,
+    rows: number,
+    names: readonly OutputName[],
+  ): Promise<Partial<Record<OutputName, Tensor>>> {
     const result: Partial<Record<OutputName, Tensor>> = {};
     if (rows === 0) {
-      for (const name of names) result[name] = { data: new Float32Array(0), shape: [0, ...this.rowSizes.get(name)!.dims] };
+      for (const name of names)
+        result[name] = { data: new Float32Array(0), shape: [0, ...this.rowSizes.get(name)!.dims] };
       return result;
     }
     return session.run(x, rows, this.d, names);

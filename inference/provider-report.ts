@@ -18,7 +18,12 @@ export async function onnxruntimeReport(): Promise<{ version: string; providers:
   const model = onnxProto.onnx.ModelProto.encode({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
-    graph: { name: 'probe', node: [{ opType: 'Relu', input: ['x'], output: ['y'] }], input: [{ name: 'x', type: tensor }], output: [{ name: 'y', type: tensor }] },
+    graph: {
+      name: 'probe',
+      node: [{ opType: 'Relu', input: ['x'], output: ['y'] }],
+      input: [{ name: 'x', type: tensor }],
+      output: [{ name: 'y', type: tensor }],
+    },
   }).finish();
   const providers: ProviderStatus[] = [];
   for (const { name, bundled } of ort.listSupportedBackends()) {

@@ -29,7 +29,11 @@ export const PROVIDERS: Readonly<Record<'cpu' | 'webgpu' | 'cuda' | 'tensorrt', 
   },
   tensorrt: {
     ep: 'tensorrt',
-    libraries: ['libonnxruntime_providers_tensorrt.so', 'libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'],
+    libraries: [
+      'libonnxruntime_providers_tensorrt.so',
+      'libonnxruntime_providers_cuda.so',
+      'libonnxruntime_providers_shared.so',
+    ],
     needs: 'an NVIDIA GPU with CUDA 12, cuDNN 9 and TensorRT 10 on the loader path (LD_LIBRARY_PATH)',
   },
 });
@@ -64,7 +68,8 @@ export function resolveProvider(name = 'cpu'): ResolvedProvider {
     const found = AUTO_ORDER.find((p) => missingLibraries(p).length === 0) ?? 'cpu';
     return { name: found, executionProviders: [PROVIDERS[found].ep] };
   }
-  if (!Object.hasOwn(PROVIDERS, name)) throw new UserError(`unknown provider '${name}'; should be one of: ${PROVIDER_CHOICES.join(', ')}`);
+  if (!Object.hasOwn(PROVIDERS, name))
+    throw new UserError(`unknown provider '${name}'; should be one of: ${PROVIDER_CHOICES.join(', ')}`);
   const provider = name as ProviderName;
   const missing = missingLibraries(provider);
   if (missing.length > 0)
@@ -76,7 +81,9 @@ export function resolveProvider(name = 'cpu'): ResolvedProvider {
 
 /** The one line for a provider that is present but failed to start a session. */
 export function providerFailure(provider: ResolvedProvider, error: unknown): UserError {
-  return new UserError(`provider ${provider.name} could not start a session (${nativeReason(error).slice(0, 200)}); it needs ${PROVIDERS[provider.name].needs}`);
+  return new UserError(
+    `provider ${provider.name} could not start a session (${nativeReason(error).slice(0, 200)}); it needs ${PROVIDERS[provider.name].needs}`,
+  );
 }
 
 /** The first line of a native error without the source location onnxruntime prefixes its failed checks with. */

@@ -47,7 +47,12 @@ export function gapDistributionSpec(runs: readonly GapSample[]): TopLevelSpec {
       {
         data: { values: boxes },
         mark: { type: 'bar', size: 36, opacity: 0.7 },
-        encoding: { x, y: { ...y, field: 'q1' }, y2: { field: 'q3' }, color: { field: 'run', type: 'nominal', sort: order, legend: null } },
+        encoding: {
+          x,
+          y: { ...y, field: 'q1' },
+          y2: { field: 'q3' },
+          color: { field: 'run', type: 'nominal', sort: order, legend: null },
+        },
       },
       {
         data: { values: boxes },

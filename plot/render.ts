@@ -34,7 +34,12 @@ export async function chartSvg(spec: TopLevelSpec): Promise<string> {
 export async function chartPng(spec: TopLevelSpec, scale = 2): Promise<Uint8Array> {
   const svg = await chartSvg(spec);
   const resvg = new Resvg(svg, {
-    font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    font: {
+      fontFiles: fontFiles(),
+      loadSystemFonts: false,
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+    },
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
   });

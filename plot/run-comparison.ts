@@ -20,14 +20,30 @@ export function runComparisonSpec(runs: readonly RunCurve[], title = 'ELBO of ea
       return { run: run.name, epoch: row.epoch + 1, time, elbo: finiteOrNull(row.elbo) };
     });
   });
-  const color = { field: 'run', type: 'nominal', title: null, sort: runs.map((r) => r.name), legend: { labelLimit: 320 } } as const;
+  const color = {
+    field: 'run',
+    type: 'nominal',
+    title: null,
+    sort: runs.map((r) => r.name),
+    legend: { labelLimit: 320 },
+  } as const;
   const y = { field: 'elbo', type: 'quantitative', title: 'ELBO (nats per point)', scale: { zero: false } } as const;
   const panel = (field: 'epoch' | 'time', axisTitle: string) =>
     ({
       width: 380,
       height: 280,
       mark: { type: 'line', point: true },
-      encoding: { x: { field, type: 'quantitative', title: axisTitle, ...(field === 'epoch' ? { axis: { tickMinStep: 1 } } : {}) }, y, color, shape: color },
+      encoding: {
+        x: {
+          field,
+          type: 'quantitative',
+          title: axisTitle,
+          ...(field === 'epoch' ? { axis: { tickMinStep: 1 } } : {}),
+        },
+        y,
+        color,
+        shape: color,
+      },
     }) as const;
   return {
     title,

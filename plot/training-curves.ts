@@ -24,7 +24,9 @@ const ENTROPY_LABELS: Record<(typeof ENTROPIES)[number], string> = {
 export function trainingCurvesSpec(rows: readonly TrainingCurveRow[]): TopLevelSpec {
   const epoch = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } } as const;
   const elbo = rows.map((row) => ({ epoch: row.epoch + 1, elbo: finiteOrNull(row.elbo) }));
-  const entropies = rows.flatMap((row) => ENTROPIES.map((key) => ({ epoch: row.epoch + 1, entropy: ENTROPY_LABELS[key], value: finiteOrNull(row[key]) })));
+  const entropies = rows.flatMap((row) =>
+    ENTROPIES.map((key) => ({ epoch: row.epoch + 1, entropy: ENTROPY_LABELS[key], value: finiteOrNull(row[key]) })),
+  );
   return {
     vconcat: [
       {
@@ -44,8 +46,20 @@ export function trainingCurvesSpec(rows: readonly TrainingCurveRow[]): TopLevelS
         encoding: {
           x: epoch,
           y: { field: 'value', type: 'quantitative', title: 'nats', scale: { zero: false } },
-          color: { field: 'entropy', type: 'nominal', title: null, sort: Object.values(ENTROPY_LABELS), legend: { orient: 'bottom' } },
-          shape: { field: 'entropy', type: 'nominal', title: null, sort: Object.values(ENTROPY_LABELS), legend: { orient: 'bottom' } },
+          color: {
+            field: 'entropy',
+            type: 'nominal',
+            title: null,
+            sort: Object.values(ENTROPY_LABELS),
+            legend: { orient: 'bottom' },
+          },
+          shape: {
+            field: 'entropy',
+            type: 'nominal',
+            title: null,
+            sort: Object.values(ENTROPY_LABELS),
+            legend: { orient: 'bottom' },
+          },
         },
       },
     ],

@@ -56,7 +56,10 @@ const variants: Variant[] = [
   { name: 'amortized lowrank, prior annealing', flags: { posterior: 'lowrank', anneal: 'prior', epochs } },
   // EM-like learning needs N × parameters per point above the joint limit (10⁶): N > 5 000 at H = 100.
   { name: 'EM diag', flags: { posterior: 'diag', amortized: false, anneal: 'none', epochs: emEpochs } },
-  { name: 'EM diag, prior annealing', flags: { posterior: 'diag', amortized: false, anneal: 'prior', epochs: emEpochs } },
+  {
+    name: 'EM diag, prior annealing',
+    flags: { posterior: 'diag', amortized: false, anneal: 'prior', epochs: emEpochs },
+  },
 ];
 
 await useBackend('wasm');
@@ -70,12 +73,24 @@ for (const variant of variants) {
   const started = performance.now();
   let metrics: MetricsRow[];
   try {
-    metrics = await train({ config: resolveRunConfig({ data: 'images:', latents: 100, samples, ...variant.flags }), out: dir, resume: false });
+    metrics = await train({
+      config: resolveRunConfig({ data: 'images:', latents: 100, samples, ...variant.flags }),
+      out: dir,
+      resume: false,
+    });
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     // A diverged variant is a result of the comparison, not the end of it.
     process.stderr.write(`${variant.name}: ${error.message}\n`);
-    rows.push({ run: variant.name, elbo: null, gini_mean: null, gini_sd: null, gap: null, wall_seconds: (performance.now() - started) / 1000, epochs: 'diverged' });
+    rows.push({
+      run: variant.name,
+      elbo: null,
+      gini_mean: null,
+      gini_sd: null,
+      gap: null,
+      wall_seconds: (performance.now() - started) / 1000,
+      epochs: 'diverged',
+    });
     continue;
   }
   const wall = (performance.now() - started) / 1000;
@@ -85,7 +100,15 @@ for (const variant of variants) {
     const [result] = await runGaps({ runs: [dir], data, samples: Math.min(samples, gapPoints) });
     gap = result!.report.gap;
   }
-  rows.push({ run: variant.name, elbo: last.elbo, gini_mean: last.gini_mean, gini_sd: last.gini_sd, gap, wall_seconds: wall, epochs: metrics.length });
+  rows.push({
+    run: variant.name,
+    elbo: last.elbo,
+    gini_mean: last.gini_mean,
+    gini_sd: last.gini_sd,
+    gap,
+    wall_seconds: wall,
+    epochs: metrics.length,
+  });
   curves.push({ name: variant.name, rows: metrics });
 }
 
@@ -95,11 +118,20 @@ const table = [
   '',
   '| run | epochs | final ELBO | Gini ± SD | gap | wall time (s) |',
   '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r['run']} | ${r['epochs']} | ${f(r['elbo'], 2)} | ${f(r['gini_mean'], 3)} ± ${f(r['gini_sd'], 3)} | ${f(r['gap'], 3)} | ${f(r['wall_seconds'], 0)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r['run']} | ${r['epochs']} | ${f(r['elbo'], 2)} | ${f(r['gini_mean'], 3)} ± ${f(r['gini_sd'], 3)} | ${f(r['gap'], 3)} | ${f(r['wall_seconds'], 0)} |`,
+  ),
   '',
 ].join('\n');
 await writeFileAtomic(join(out, 'paper.md'), table);
-await writeFileAtomic(join(out, 'paper.json'), JSON.stringify({ samples, epochs, emEpochs, gapPoints, rows }, null, 2) + '\n');
-await writeFileAtomic(join(out, 'paper.png'), await chartPng(runComparisonSpec(curves, 'ELBO on the shipped images (the paper\'s Fig. 3)')));
+await writeFileAtomic(
+  join(out, 'paper.json'),
+  JSON.stringify({ samples, epochs, emEpochs, gapPoints, rows }, null, 2) + '\n',
+);
+await writeFileAtomic(
+  join(out, 'paper.png'),
+  await chartPng(runComparisonSpec(curves, "ELBO on the shipped images (the paper's Fig. 3)")),
+);
 process.stdout.write(table);
 process.stderr.write(`wrote ${join(out, 'paper.md')}, paper.json, paper.png\n`);

@@ -45,7 +45,9 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     app.addHook('onRequest', async (request) => {
       if (request.routeOptions.config.open) return;
       if (!check.accepts(request.headers.authorization))
-        throw new HttpError(401, 'missing or wrong bearer token (send Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
+        throw new HttpError(401, 'missing or wrong bearer token (send Authorization: Bearer <token>)', {
+          'www-authenticate': 'Bearer',
+        });
     });
   }
 
@@ -59,7 +61,16 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     const route = request.routeOptions.url ?? 'unmatched';
     const status = String(reply.statusCode);
     context.metrics.requestSeconds.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
-    request.log.info({ method: request.method, route, status: reply.statusCode, rows: request.rows, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        rows: request.rows,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
   });
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
@@ -80,16 +91,24 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
   return app;
 }
 
-function describe(error: FastifyError | Error, context: ServiceContext): { status: number; message: string; headers: Record<string, string> } {
+function describe(
+  error: FastifyError | Error,
+  context: ServiceContext,
+): { status: number; message: string; headers: Record<string, string> } {
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, headers: error.headers };
   if (error instanceof UserError) return { status: 400, message: error.message, headers: {} };
   const code = 'code' in error ? error.code : undefined;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-    return { status: 413, message: `the request body is larger than the limit of ${context.limits.bodyLimitBytes} bytes`, headers: {} };
+    return {
+      status: 413,
+      message: `the request body is larger than the limit of ${context.limits.bodyLimitBytes} bytes`,
+      headers: {},
+    };
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return { status: 415, message: `unsupported Content-Type (send application/json or ${NPY_TYPE})`, headers: {} };
   const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
   // fastify's own client errors (bad headers, empty bodies) say nothing of the server.
-  if (status >= 400 && status < 500 && typeof code === 'string' && code.startsWith('FST_')) return { status, message: error.message, headers: {} };
+  if (status >= 400 && status < 500 && typeof code === 'string' && code.startsWith('FST_'))
+    return { status, message: error.message, headers: {} };
   return { status: 500, message: 'internal error of the service (it is logged); the service is still up', headers: {} };
 }

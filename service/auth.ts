@@ -19,7 +19,9 @@ export async function loadToken(tokenFile: string | undefined, env = serviceEnv(
     text = await readFile(tokenFile, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`--token-file ${tokenFile}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? String(error)})`}`);
+    throw new UserError(
+      `--token-file ${tokenFile}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? String(error)})`}`,
+    );
   }
   const token = text.trim();
   if (token === '') throw new UserError(`--token-file ${tokenFile}: the file is empty`);

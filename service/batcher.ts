@@ -202,7 +202,10 @@ function rowsOf(result: Outputs, names: readonly OutputName[], first: number, ro
     const tensor = result[name];
     if (!tensor) throw new Error(`the encoder did not return output '${name}'`);
     const perRow = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
-    own[name] = { data: tensor.data.subarray(first * perRow, (first + rows) * perRow), shape: [rows, ...tensor.shape.slice(1)] };
+    own[name] = {
+      data: tensor.data.subarray(first * perRow, (first + rows) * perRow),
+      shape: [rows, ...tensor.shape.slice(1)],
+    };
   }
   return own;
 }

@@ -21,7 +21,11 @@ function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
 }
 
 try {
-  const model = await loadEncoder(init.modelPath, { provider: init.provider, intraOpThreads: init.threads, spinning: false });
+  const model = await loadEncoder(init.modelPath, {
+    provider: init.provider,
+    intraOpThreads: init.threads,
+    spinning: false,
+  });
   const rowShapes: ModelInfo['rowShapes'] = {};
   for (const name of model.outputs) rowShapes[name] = model.outputShape(name);
   // One row first, so that the first request does not pay for onnxruntime's warm-up.
@@ -34,12 +38,18 @@ try {
       try {
         // The main thread validated the rows and the output names: run() skips the checks.
         const outputs: Outputs = await model.run(job.x, job.rows, job.outputs);
-        send({ type: 'done', id: job.id, outputs }, [...new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer))]);
+        send({ type: 'done', id: job.id, outputs }, [
+          ...new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer)),
+        ]);
       } catch (error) {
         send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) });
       }
     });
   });
 } catch (error) {
-  send({ type: 'failed', message: error instanceof Error ? error.message : String(error), userError: error instanceof UserError });
+  send({
+    type: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    userError: error instanceof UserError,
+  });
 }

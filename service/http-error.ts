@@ -18,7 +18,9 @@ export class HttpError extends Error {
 /** The queue of rows waiting for a worker is full: 503, come back in a second. */
 export class QueueFullError extends HttpError {
   constructor(queuedRows: number, limit: number) {
-    super(503, `the service is at capacity (${queuedRows} rows queued, limit ${limit}); retry later`, { 'retry-after': '1' });
+    super(503, `the service is at capacity (${queuedRows} rows queued, limit ${limit}); retry later`, {
+      'retry-after': '1',
+    });
   }
 }
 

@@ -22,7 +22,11 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  readonly rowsEncoded = new Counter({ name: 'entropy_sc_rows_encoded_total', help: 'rows answered with outputs', registers: [this.registry] });
+  readonly rowsEncoded = new Counter({
+    name: 'entropy_sc_rows_encoded_total',
+    help: 'rows answered with outputs',
+    registers: [this.registry],
+  });
 
   readonly rejected = new Counter({
     name: 'entropy_sc_requests_rejected_total',
@@ -39,7 +43,10 @@ export class ServiceMetrics {
 
   constructor(queue: () => { rows: number; requests: number }) {
     collectDefaultMetrics({ register: this.registry });
-    const depths = { rows: 'rows waiting for an encode worker', requests: 'requests waiting for an encode worker' } as const;
+    const depths = {
+      rows: 'rows waiting for an encode worker',
+      requests: 'requests waiting for an encode worker',
+    } as const;
     for (const [key, help] of Object.entries(depths) as [keyof typeof depths, string][])
       new Gauge({
         name: `entropy_sc_queue_${key}`,

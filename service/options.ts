@@ -35,12 +35,16 @@ export function poolSize(requested: Partial<PoolSize>, cores = availableParallel
   const workers = requested.workers ?? Math.max(1, Math.floor(cores / (requested.threadsPerWorker ?? 1)));
   const threadsPerWorker = requested.threadsPerWorker ?? Math.max(1, Math.floor(cores / workers));
   if (workers * threadsPerWorker > cores)
-    throw new UserError(`--workers ${workers} × --threads ${threadsPerWorker} = ${workers * threadsPerWorker} threads exceeds the ${cores} cores of this machine`);
+    throw new UserError(
+      `--workers ${workers} × --threads ${threadsPerWorker} = ${workers * threadsPerWorker} threads exceeds the ${cores} cores of this machine`,
+    );
   return { workers, threadsPerWorker };
 }
 
 /** Limits that contradict each other are a UserError naming the flags. */
 export function checkLimits(limits: LimitOptions): void {
   if (limits.maxRowsPerRequest > limits.maxQueueRows)
-    throw new UserError(`--max-rows ${limits.maxRowsPerRequest} exceeds --max-queue-rows ${limits.maxQueueRows}: such a request could never be queued`);
+    throw new UserError(
+      `--max-rows ${limits.maxRowsPerRequest} exceeds --max-queue-rows ${limits.maxQueueRows}: such a request could never be queued`,
+    );
 }

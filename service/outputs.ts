@@ -12,11 +12,14 @@ export function selectOutputs(value: unknown, info: ModelInfo, where: string): O
   const names = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
   if (!Array.isArray(names) || !names.every((n): n is string => typeof n === 'string'))
     throw new UserError(`${where}: expected output names as "mean,variance" or ["mean", "variance"]`);
-  if (names.length === 0 || names.includes('')) throw new UserError(`${where}: the list of outputs is empty or has an empty name`);
+  if (names.length === 0 || names.includes(''))
+    throw new UserError(`${where}: the list of outputs is empty or has an empty name`);
   const offered = info.outputs as readonly string[];
   for (const name of names)
     if (!offered.includes(name))
-      throw new UserError(`${where}: unknown output '${name.slice(0, 64)}' (model '${info.card.name}' offers ${info.outputs.join(', ')})`);
+      throw new UserError(
+        `${where}: unknown output '${name.slice(0, 64)}' (model '${info.card.name}' offers ${info.outputs.join(', ')})`,
+      );
   // In the model's order, each once.
   return info.outputs.filter((name) => names.includes(name));
 }

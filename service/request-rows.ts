@@ -18,7 +18,8 @@ export interface Rows {
 
 /** The rows limit (413) and the model's width, for rows of any origin. */
 export function checkShape(rows: number, d: number, info: ModelInfo, maxRows: number, name: string): void {
-  if (rows > maxRows) throw new HttpError(413, `${name} has ${rows} rows, more than the limit of ${maxRows} rows per request`);
+  if (rows > maxRows)
+    throw new HttpError(413, `${name} has ${rows} rows, more than the limit of ${maxRows} rows per request`);
   checkWidth(d, info.d, name, `model '${info.card.name}'`);
 }
 
@@ -37,7 +38,8 @@ export function parseJson(body: Buffer, name: string): unknown {
 export function jsonRows(parsed: unknown, info: ModelInfo, maxRows: number): Rows {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UserError(`${BODY}: expected a JSON object {"data": [[D numbers], ...]}`);
-  if (!('data' in parsed)) throw new UserError(`${BODY}: the key "data" is missing (expected {"data": [[D numbers], ...]})`);
+  if (!('data' in parsed))
+    throw new UserError(`${BODY}: the key "data" is missing (expected {"data": [[D numbers], ...]})`);
   const data = (parsed as { data: unknown }).data;
   if (!Array.isArray(data) || (data.length > 0 && !Array.isArray(data[0])))
     throw new UserError(`${BODY}: "data" must be an array of rows [[D numbers], ...]`);
@@ -49,9 +51,12 @@ export function jsonRows(parsed: unknown, info: ModelInfo, maxRows: number): Row
   for (let i = 0; i < data.length; i++) {
     const row: unknown = data[i];
     if (!Array.isArray(row) || row.length !== d)
-      throw new UserError(`${BODY}: data[${i}] is not a row of ${d} numbers (model '${info.card.name}' expects D=${d})`);
+      throw new UserError(
+        `${BODY}: data[${i}] is not a row of ${d} numbers (model '${info.card.name}' expects D=${d})`,
+      );
     for (let j = 0; j < d; j++)
-      if (typeof row[j] !== 'number') throw new UserError(`${BODY}: data[${i}][${j}] is ${JSON.stringify(row[j])?.slice(0, 40)}, not a number`);
+      if (typeof row[j] !== 'number')
+        throw new UserError(`${BODY}: data[${i}][${j}] is ${JSON.stringify(row[j])?.slice(0, 40)}, not a number`);
     checkFinite(row as number[], `${BODY} "data"`, [1, d], i);
     x.set(row as number[], i * d);
   }

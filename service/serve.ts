@@ -50,7 +50,10 @@ export async function startService(options: ServeOptions): Promise<RunningServic
 
   let batcher: MicroBatcher | undefined;
   let app: FastifyInstance | undefined;
-  const metrics = new ServiceMetrics(() => ({ rows: batcher?.queuedRows ?? 0, requests: batcher?.queuedRequests ?? 0 }));
+  const metrics = new ServiceMetrics(() => ({
+    rows: batcher?.queuedRows ?? 0,
+    requests: batcher?.queuedRequests ?? 0,
+  }));
   const pool = await WorkerPool.start({
     modelPath: options.modelPath,
     provider: options.provider,
@@ -99,8 +102,11 @@ export async function startService(options: ServeOptions): Promise<RunningServic
 
 function listenError(error: unknown, host: string, port: number): Error {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new UserError(`cannot listen on ${host}:${port}: the port is in use (give another with --port)`);
-  if (code === 'EACCES') return new UserError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UserError(`cannot listen on ${host}: no such address on this machine`);
+  if (code === 'EADDRINUSE')
+    return new UserError(`cannot listen on ${host}:${port}: the port is in use (give another with --port)`);
+  if (code === 'EACCES')
+    return new UserError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new UserError(`cannot listen on ${host}: no such address on this machine`);
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -33,7 +33,8 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
         const parsed = parseJson(request.body, BODY);
         rows = jsonRows(parsed, info, limits.maxRowsPerRequest);
         const inBody = (parsed as { outputs?: unknown }).outputs;
-        if (inBody !== undefined && asked !== undefined) throw new UserError(`give the outputs in ?outputs= or in the body's "outputs", not both`);
+        if (inBody !== undefined && asked !== undefined)
+          throw new UserError(`give the outputs in ?outputs= or in the body's "outputs", not both`);
         asked ??= inBody;
       }
       const outputs = selectOutputs(asked, info, asked === request.query.outputs ? '?outputs' : `${BODY} "outputs"`);

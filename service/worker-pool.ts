@@ -87,7 +87,8 @@ export class WorkerPool implements BatchRunner {
   run(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs> {
     // The least busy worker: an idle one first.
     let slot: Slot | undefined;
-    for (const s of this.slots) if (s.ready && s.jobs.size < this.depth && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+    for (const s of this.slots)
+      if (s.ready && s.jobs.size < this.depth && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
     if (!slot) return Promise.reject(new Error('run() called with no free worker'));
     const chosen = slot;
     return new Promise<Outputs>((resolve, reject) => {
@@ -136,7 +137,9 @@ export class WorkerPool implements BatchRunner {
         this.slots.delete(slot);
         void slot.worker.terminate();
         if (this.closing) return;
-        this.options.onRestart?.(`a replacement worker failed to start (${error instanceof Error ? error.message : String(error)}); retrying`);
+        this.options.onRestart?.(
+          `a replacement worker failed to start (${error instanceof Error ? error.message : String(error)}); retrying`,
+        );
         setTimeout(() => this.replace(), this.options.respawnDelayMs ?? 1000).unref();
       },
     );
@@ -149,7 +152,11 @@ export class WorkerPool implements BatchRunner {
 
 /** A new worker and the promise of its model info (rejects if it fails to load the model or exits first). */
 function spawnSlot(options: PoolOptions): { slot: Slot; ready: Promise<ModelInfo> } {
-  const init: WorkerInit = { modelPath: options.modelPath, provider: options.provider, threads: options.threadsPerWorker };
+  const init: WorkerInit = {
+    modelPath: options.modelPath,
+    provider: options.provider,
+    threads: options.threadsPerWorker,
+  };
   const slot = new Slot(startTsWorker(options.entry ?? DEFAULT_ENTRY, init));
   slot.worker.on('error', (error) => {
     slot.lastError = error.message;
@@ -162,12 +169,20 @@ function spawnSlot(options: PoolOptions): { slot: Slot; ready: Promise<ModelInfo
         resolve(message.info);
       } else if (message.type === 'failed') {
         done();
-        reject(message.userError ? new UserError(message.message) : new Error(`encode worker failed to start: ${message.message}`));
+        reject(
+          message.userError
+            ? new UserError(message.message)
+            : new Error(`encode worker failed to start: ${message.message}`),
+        );
       }
     };
     const onExit = (code: number) => {
       done();
-      reject(new Error(`encode worker exited (code ${code}) before it was ready${slot.lastError ? `: ${slot.lastError}` : ''}`));
+      reject(
+        new Error(
+          `encode worker exited (code ${code}) before it was ready${slot.lastError ? `: ${slot.lastError}` : ''}`,
+        ),
+      );
     };
     const done = () => {
       slot.worker.off('message', onMessage);

@@ -14,7 +14,12 @@ export interface Progress {
 export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% {value}/{total} ETA {eta_formatted} {status}`, stream, hideCursor: true, clearOnComplete: true },
+      {
+        format: `${label} [{bar}] {percentage}% {value}/{total} ETA {eta_formatted} {status}`,
+        stream,
+        hideCursor: true,
+        clearOnComplete: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { status: '' });

@@ -63,7 +63,10 @@ export async function useBackend(name: string): Promise<BackendName> {
   const ok = await tf.setBackend(backend).catch(() => false);
   if (!ok) {
     const adapter = installedAdapter();
-    const why = backend === 'webgpu' && adapter ? `no device could be opened on the ${adapterLine(adapter.info)}` : 'it failed to initialise';
+    const why =
+      backend === 'webgpu' && adapter
+        ? `no device could be opened on the ${adapterLine(adapter.info)}`
+        : 'it failed to initialise';
     throw new UserError(`backend ${backend} is not available: ${why}`);
   }
   await tf.ready();
@@ -88,7 +91,9 @@ function explainSyncReads(backend: SyncReader): void {
       return readSync(dataId);
     } catch (error) {
       if (!(error instanceof ReferenceError)) throw error;
-      throw new UserError('this command reads tensors synchronously, which --backend webgpu cannot do in Node: run it with --backend wasm (on webgpu, entropy-sc train runs amortized learning)');
+      throw new UserError(
+        'this command reads tensors synchronously, which --backend webgpu cannot do in Node: run it with --backend wasm (on webgpu, entropy-sc train runs amortized learning)',
+      );
     }
   };
 }

@@ -50,7 +50,14 @@ const HELD_OUT = 'held-out';
  * @param w dictionary [D, H] row-major
  * @param mean posterior means [N, H] row-major
  */
-export function elboWithMeans(x: Float32Array, n: number, d: number, w: Float32Array, h: number, mean: Float32Array): ElboReport {
+export function elboWithMeans(
+  x: Float32Array,
+  n: number,
+  d: number,
+  w: Float32Array,
+  h: number,
+  mean: Float32Array,
+): ElboReport {
   const accumulator = new ElboAccumulator(d, h);
   tf.tidy(() => {
     const s = pointStatistics(tf.tensor2d(x, [n, d]), normalizeColumns(tf.tensor2d(w, [d, h])), {
@@ -68,7 +75,14 @@ export function barsSanityCheck(seed = 1): { groundTruth: number; random: number
   const bars = generateBars({ size: 5, samples: 1000, noise: 0.1, seed });
   const { n, d, h } = bars;
   // W̃ has unit columns and each bar has norm √size, so the generating latents scale by √size.
-  const truth = elboWithMeans(bars.x, n, d, Float32Array.from(bars.w), h, Float32Array.from(bars.z, (z) => z * Math.sqrt(5)));
+  const truth = elboWithMeans(
+    bars.x,
+    n,
+    d,
+    Float32Array.from(bars.w),
+    h,
+    Float32Array.from(bars.z, (z) => z * Math.sqrt(5)),
+  );
   const rng = new Random(seed + 1);
   const w = Float32Array.from({ length: d * h }, () => rng.normal());
   const mean = tidyRead(() => tf.matMul(tf.tensor2d(bars.x, [n, d]), normalizeColumns(tf.tensor2d(w, [d, h]))));
@@ -78,7 +92,14 @@ export function barsSanityCheck(seed = 1): { groundTruth: number; random: number
 /** The files a demo run writes: the training run's, the export's and the encoded patches'. */
 function demoFiles(out: string): string[] {
   const run = Object.values(runPaths(out));
-  return [...run, join(out, LOCK_NAME), join(out, MODEL_FILE), cardPathFor(join(out, MODEL_FILE)), join(out, `${HELD_OUT}.npy`), join(out, MARKER)];
+  return [
+    ...run,
+    join(out, LOCK_NAME),
+    join(out, MODEL_FILE),
+    cardPathFor(join(out, MODEL_FILE)),
+    join(out, `${HELD_OUT}.npy`),
+    join(out, MARKER),
+  ];
 }
 
 /**
@@ -93,7 +114,10 @@ async function clearDemoRun(out: string): Promise<void> {
     return;
   }
   if (entries.length === 0) return;
-  if (!entries.includes(MARKER)) throw new UserError(`--out ${out} is not empty and holds no demo run (no ${MARKER}); choose an empty or new folder`);
+  if (!entries.includes(MARKER))
+    throw new UserError(
+      `--out ${out} is not empty and holds no demo run (no ${MARKER}); choose an empty or new folder`,
+    );
   for (const file of demoFiles(out)) await rm(file, { force: true });
   for (const name of OUTPUT_NAMES) await rm(join(out, HELD_OUT, `${name}.npy`), { force: true });
   await rmdir(join(out, HELD_OUT)).catch(() => undefined); // kept if the user put something there
@@ -122,7 +146,9 @@ export async function trainDemo(options: DemoOptions): Promise<DemoRun> {
   await useBackend(options.backend);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const check = barsSanityCheck();
-  log(`bars 5×5, N=1000: ELBO of the ground-truth dictionary ${check.groundTruth.toFixed(3)} vs a random one ${check.random.toFixed(3)}`);
+  log(
+    `bars 5×5, N=1000: ELBO of the ground-truth dictionary ${check.groundTruth.toFixed(3)} vs a random one ${check.random.toFixed(3)}`,
+  );
 
   const { card } = start;
   const config = resolveRunConfig({
@@ -139,16 +165,44 @@ export async function trainDemo(options: DemoOptions): Promise<DemoRun> {
     lr: options.lr,
     backend: options.backend,
   });
-  log(`fine-tuning ${options.model} (${card.family}, H=${card.h}, ${card.metrics['epoch'] !== undefined ? `${Number(card.metrics['epoch']) + 1} epochs` : 'trained'} on ${card.n} patches) for ${options.epochs} epochs on ${options.samples} fresh whitened 16×16 patches (seed ${config.seed}, Adam rate ${options.lr}) into ${options.out}`);
-  await writeFileAtomic(join(options.out, MARKER), JSON.stringify({ fine_tuned_from: options.model, seed: config.seed, epochs: options.epochs, samples: options.samples, lr: options.lr }, null, 2) + '\n');
+  log(
+    `fine-tuning ${options.model} (${card.family}, H=${card.h}, ${card.metrics['epoch'] !== undefined ? `${Number(card.metrics['epoch']) + 1} epochs` : 'trained'} on ${card.n} patches) for ${options.epochs} epochs on ${options.samples} fresh whitened 16×16 patches (seed ${config.seed}, Adam rate ${options.lr}) into ${options.out}`,
+  );
+  await writeFileAtomic(
+    join(options.out, MARKER),
+    JSON.stringify(
+      {
+        fine_tuned_from: options.model,
+        seed: config.seed,
+        epochs: options.epochs,
+        samples: options.samples,
+        lr: options.lr,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   const metrics = await train({ config, out: options.out, resume: false, initialState: start.state });
 
   const modelPath = join(options.out, MODEL_FILE);
   await exportRun({ run: options.out, out: modelPath, fullCovariance: false });
   const heldOutSeed = config.seed + 1;
-  const heldOut = await naturalImagePatches({ patch: Math.round(Math.sqrt(card.d)), samples: options.heldOut, seed: heldOutSeed });
+  const heldOut = await naturalImagePatches({
+    patch: Math.round(Math.sqrt(card.d)),
+    samples: options.heldOut,
+    seed: heldOutSeed,
+  });
   const heldOutPath = join(options.out, `${HELD_OUT}.npy`);
   await writeNpy(heldOutPath, { data: heldOut.x, shape: [heldOut.n, heldOut.d] });
 
-  return { card, config, metrics, modelPath, heldOutPath, heldOutFolder: join(options.out, HELD_OUT), heldOutSeed, heldOutRows: heldOut.n };
+  return {
+    card,
+    config,
+    metrics,
+    modelPath,
+    heldOutPath,
+    heldOutFolder: join(options.out, HELD_OUT),
+    heldOutSeed,
+    heldOutRows: heldOut.n,
+  };
 }

@@ -23,8 +23,14 @@ interface DemoFlags {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('check the objective on bars, fine-tune the shipped encoder on the shipped images, export it to ONNX and encode held-out patches with onnxruntime')
-    .option('--out <dir>', 'run folder (a previous demo run there is replaced; any other non-empty folder is refused)', 'runs/demo')
+    .description(
+      'check the objective on bars, fine-tune the shipped encoder on the shipped images, export it to ONNX and encode held-out patches with onnxruntime',
+    )
+    .option(
+      '--out <dir>',
+      'run folder (a previous demo run there is replaced; any other non-empty folder is refused)',
+      'runs/demo',
+    )
     .option('--model <MODEL.onnx>', 'encoder to fine-tune (default: the shipped models/default.onnx)')
     .option('--epochs <E>', 'fine-tuning epochs', positiveInt, 3)
     .option('--samples <N>', 'training patches', positiveInt, 10_000)
@@ -44,7 +50,11 @@ export function registerDemo(program: Command): void {
       let seconds: number;
       try {
         const encodeStarted = performance.now();
-        await encodeNpyFile(encoder, run.heldOutPath, run.heldOutFolder, { batch: 1024, outputs: encoder.outputs, progress: false });
+        await encodeNpyFile(encoder, run.heldOutPath, run.heldOutFolder, {
+          batch: 1024,
+          outputs: encoder.outputs,
+          progress: false,
+        });
         seconds = (performance.now() - encodeStarted) / 1000;
       } finally {
         await encoder.close();
@@ -53,7 +63,11 @@ export function registerDemo(program: Command): void {
       let heldOutElbo = 0;
       for (const v of elbo) heldOutElbo += v / elbo.length;
       const { runGaps } = await import('@entropy-sc/training/gap/gap-files');
-      const [gap] = await runGaps({ runs: [run.modelPath], data: { kind: 'npy', file: run.heldOutPath }, samples: GAP_POINTS });
+      const [gap] = await runGaps({
+        runs: [run.modelPath],
+        data: { kind: 'npy', file: run.heldOutPath },
+        samples: GAP_POINTS,
+      });
       const g = gap!.report;
       const first = run.metrics[0]!;
       const last = run.metrics[run.metrics.length - 1]!;

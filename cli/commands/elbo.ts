@@ -19,7 +19,9 @@ interface ElboFlags {
 export function registerElbo(program: Command): void {
   program
     .command('elbo')
-    .description('entropy ELBO of given posteriors: prints {"elbo", "entropy_q", "entropy_prior", "entropy_likelihood", "lambda", "sigma2", "n", "d", "h"}')
+    .description(
+      'entropy ELBO of given posteriors: prints {"elbo", "entropy_q", "entropy_prior", "entropy_likelihood", "lambda", "sigma2", "n", "d", "h"}',
+    )
     .requiredOption('--data <X.npy>', 'data [N, D]')
     .requiredOption('--weights <W.npy>', 'dictionary [D, H] (columns are normalised internally)')
     .requiredOption('--mean <MU.npy>', 'posterior means [N, H]')
@@ -34,13 +36,22 @@ export function registerElbo(program: Command): void {
       const { useBackend } = await import('@entropy-sc/training/backend');
       const { elboFromFiles } = await import('@entropy-sc/training/evaluate/elbo-files');
       await useBackend(flags.backend);
-      const report = await elboFromFiles({ data: flags.data, weights: flags.weights, posterior: posteriorFiles(flags) }, flags.gamma, flags.delta);
+      const report = await elboFromFiles(
+        { data: flags.data, weights: flags.weights, posterior: posteriorFiles(flags) },
+        flags.gamma,
+        flags.delta,
+      );
       process.stdout.write(JSON.stringify(report) + '\n');
     });
 }
 
 function posteriorFiles(flags: ElboFlags) {
-  const given = [flags.std && '--std', flags.factor && '--factor', flags.diagStd && '--diag-std', flags.chol && '--chol'].filter(Boolean);
+  const given = [
+    flags.std && '--std',
+    flags.factor && '--factor',
+    flags.diagStd && '--diag-std',
+    flags.chol && '--chol',
+  ].filter(Boolean);
   if (flags.std && given.length === 1) return { family: 'diag' as const, mean: flags.mean, std: flags.std };
   if (flags.factor && flags.diagStd && given.length === 2)
     return { family: 'lowrank' as const, mean: flags.mean, factor: flags.factor, diagStd: flags.diagStd };

@@ -22,13 +22,25 @@ export function registerEvaluate(program: Command): void {
     )
     .requiredOption('--weights <W.npy>', 'dictionary [D, H] (columns are normalised internally)')
     .requiredOption('--data <spec>', 'data: a .npy file of rows [N, D], bars, or images:DIR (as for train)')
-    .addOption(new Option('--posterior <family>', 'posterior family fitted for every point').choices(['diag', 'full']).default('diag'))
+    .addOption(
+      new Option('--posterior <family>', 'posterior family fitted for every point')
+        .choices(['diag', 'full'])
+        .default('diag'),
+    )
     .option('--out <dir>', 'write the fitted posteriors (mean.npy, and std.npy or chol.npy) and report.json there')
-    .option('--iterations <k>', 'L-BFGS iteration limit per fit (default 1000 when all points fit in one problem, else 200 per chunk)', positiveInt)
+    .option(
+      '--iterations <k>',
+      'L-BFGS iteration limit per fit (default 1000 when all points fit in one problem, else 200 per chunk)',
+      positiveInt,
+    )
     .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
     .option('--seed <S>', 'seed of the generated data (bars, patches) and of the Gini samples', seed, 1)
     .option('--bars-size <b>', `bars: grid size (D = b², default ${dataDefaults.bars.size})`, positiveInt)
-    .option('--samples <N>', `bars: points to generate (${dataDefaults.bars.samples}); images: patches to cut (${dataDefaults.images.samples})`, positiveInt)
+    .option(
+      '--samples <N>',
+      `bars: points to generate (${dataDefaults.bars.samples}); images: patches to cut (${dataDefaults.images.samples})`,
+      positiveInt,
+    )
     .option('--noise <std>', `bars: noise standard deviation (default ${dataDefaults.bars.noise})`, positiveNumber)
     .option('--patch <P>', `images: patch size (D = P², default ${dataDefaults.images.patch})`, positiveInt)
     .option('--no-whiten', 'images: skip the Olshausen-Field whitening')

@@ -29,10 +29,17 @@ export function registerGap(program: Command): void {
       'amortization gap: with Θ = (λ, W̃, σ²) frozen at a run\'s values, every point\'s ELBO for the encoder\'s posterior and for that posterior refined by L-BFGS; prints {"amortized_elbo", "refined_elbo", "gap", "per_point": {"mean", "median", "p95"}, "family"}',
     )
     .option('--run <DIR>', 'a training run directory (amortized)')
-    .option('--model <M.onnx>', 'a deployed model in place of --run: encoder outputs from onnxruntime, Θ from its initializers')
+    .option(
+      '--model <M.onnx>',
+      'a deployed model in place of --run: encoder outputs from onnxruntime, Θ from its initializers',
+    )
     .option('--compare <DIR...>', 'several run directories (or .onnx models), compared on the same data and points')
     .requiredOption('--data <spec>', 'data: a .npy file of rows [N, D], bars, or images:DIR (as for train)')
-    .option('--samples <N>', `points: to generate (bars, images; default ${DEFAULT_POINTS}) or the first rows of a .npy file (default all)`, positiveInt)
+    .option(
+      '--samples <N>',
+      `points: to generate (bars, images; default ${DEFAULT_POINTS}) or the first rows of a .npy file (default all)`,
+      positiveInt,
+    )
     .option('--seed <S>', "seed of generated data (default: the (first) run's seed, i.e. its training data)", seed)
     .option('--full', 'also refine in the full-covariance family (what the family itself costs)', false)
     .option('--json', 'print one JSON object (an array of them with --compare)', false)
@@ -46,8 +53,10 @@ export function registerGap(program: Command): void {
     .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
     .action(async (flags: GapFlags) => {
       const given = [flags.run, flags.model, flags.compare].filter((v) => v !== undefined);
-      if (given.length !== 1) throw new UserError('gap: give one of --run DIR, --model M.onnx or --compare DIR1 DIR2 ...');
-      if (flags.model !== undefined && !flags.model.endsWith('.onnx')) throw new UserError(`--model ${flags.model}: expected an .onnx file`);
+      if (given.length !== 1)
+        throw new UserError('gap: give one of --run DIR, --model M.onnx or --compare DIR1 DIR2 ...');
+      if (flags.model !== undefined && !flags.model.endsWith('.onnx'))
+        throw new UserError(`--model ${flags.model}: expected an .onnx file`);
       const single = flags.run ?? flags.model;
       const { samples, ...dataFlags } = flags;
       const data = parseDataSpec(flags.data, dataFlags);
@@ -66,7 +75,10 @@ export function registerGap(program: Command): void {
       });
       if (flags.json) {
         const objects = runs.map((r) => gapJson(r.report));
-        process.stdout.write(JSON.stringify(single !== undefined ? objects[0] : runs.map((r, i) => ({ run: r.name, ...objects[i] }))) + '\n');
+        process.stdout.write(
+          JSON.stringify(single !== undefined ? objects[0] : runs.map((r, i) => ({ run: r.name, ...objects[i] }))) +
+            '\n',
+        );
       } else process.stdout.write(gapTable(runs));
     });
 }

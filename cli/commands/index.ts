@@ -13,4 +13,15 @@ import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerTrain, registerElbo, registerEvaluate, registerGap, registerPatches, registerExport, registerEncode, registerDemo, registerServe, registerDoctor];
+export const commands: RegisterCommand[] = [
+  registerTrain,
+  registerElbo,
+  registerEvaluate,
+  registerGap,
+  registerPatches,
+  registerExport,
+  registerEncode,
+  registerDemo,
+  registerServe,
+  registerDoctor,
+];

@@ -20,7 +20,10 @@ export function registerPatches(program: Command): void {
   program
     .command('patches')
     .description('write the natural-image patches that train uses with the same flags and seed')
-    .requiredOption('--data <spec>', 'images:DIR (PNG/JPEG folder) or images:IMAGES.mat; a bare images: is the shipped set')
+    .requiredOption(
+      '--data <spec>',
+      'images:DIR (PNG/JPEG folder) or images:IMAGES.mat; a bare images: is the shipped set',
+    )
     .option('--patch <P>', `patch size (D = P², default ${dataDefaults.images.patch})`, positiveInt)
     .option('--samples <N>', `number of patches (default ${dataDefaults.images.samples})`, positiveInt)
     .requiredOption('--out <X.npy>', 'output array [N, P²]')
@@ -35,7 +38,11 @@ export function registerPatches(program: Command): void {
       const spec = parseDataSpec(flags.data, { patch: flags.patch, samples: flags.samples, whiten: flags.whiten });
       if (spec.kind === 'images') checkRunMemory(estimateDataMemory(spec.samples, spec.patch * spec.patch), 'cpu');
       const set = await loadDataSet(spec, flags.seed);
-      await writeNpy(flags.out, { data: set.x, shape: [set.n, set.d] }, { dtype: flags.float64 ? 'float64' : 'float32' });
+      await writeNpy(
+        flags.out,
+        { data: set.x, shape: [set.n, set.d] },
+        { dtype: flags.float64 ? 'float64' : 'float32' },
+      );
       process.stderr.write(`wrote ${flags.out}: ${set.n} patches of ${set.tile.width}×${set.tile.height}\n`);
     });
 }

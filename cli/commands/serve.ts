@@ -30,23 +30,47 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve an exported encoder over HTTP: POST /v1/encode (JSON or .npy), the Open Inference Protocol (/v2), /healthz, /metrics')
+    .description(
+      'serve an exported encoder over HTTP: POST /v1/encode (JSON or .npy), the Open Inference Protocol (/v2), /healthz, /metrics',
+    )
     .option('--model <MODEL.onnx>', 'exported encoder (default: the shipped models/default.onnx)')
     .option('--host <address>', 'address to listen on (a non-loopback one needs a token or --insecure)', '127.0.0.1')
     .option('--port <port>', 'port (0: any free one)', nonNegativeInt, 8080)
-    .addOption(new Option('--provider <name>', 'onnxruntime execution provider').choices(PROVIDER_CHOICES).default('cpu'))
-    .option('--token-file <F>', 'require Authorization: Bearer <the token in F> on every endpoint but health (else ENTROPY_SC_TOKEN, if set)')
+    .addOption(
+      new Option('--provider <name>', 'onnxruntime execution provider').choices(PROVIDER_CHOICES).default('cpu'),
+    )
+    .option(
+      '--token-file <F>',
+      'require Authorization: Bearer <the token in F> on every endpoint but health (else ENTROPY_SC_TOKEN, if set)',
+    )
     .option('--insecure', 'allow a non-loopback --host without a token', false)
     .option('--workers <n>', 'encode worker threads (default: one per core)', positiveInt)
-    .option('--threads <n>', 'onnxruntime threads per worker (default: cores / workers); workers × threads ≤ cores', positiveInt)
+    .option(
+      '--threads <n>',
+      'onnxruntime threads per worker (default: cores / workers); workers × threads ≤ cores',
+      positiveInt,
+    )
     .option('--max-batch-rows <n>', 'rows a batch of concurrent requests grows to', positiveInt, 1024)
-    .option('--max-delay-ms <ms>', 'longest a request waits for others to batch with while a worker is free', nonNegativeNumber, 1)
+    .option(
+      '--max-delay-ms <ms>',
+      'longest a request waits for others to batch with while a worker is free',
+      nonNegativeNumber,
+      1,
+    )
     .option('--max-queue-rows <n>', 'rows that may wait for a worker; beyond, 503 with Retry-After', positiveInt, 16384)
     .option('--max-rows <n>', 'rows per request, 413 beyond (default: 16384 or --max-queue-rows if lower)', positiveInt)
     .option('--body-limit-mb <MiB>', 'largest request body (413 beyond)', positiveNumber, 64)
     .option('--timeout-ms <ms>', 'a request not answered within this gets a 504', positiveInt, 20_000)
-    .option('--shutdown-timeout-ms <ms>', 'after SIGTERM or SIGINT, longest wait for in-flight requests (default: --timeout-ms + 5 s; the bin\'s supervisor kills at 30 s)', positiveInt)
-    .addOption(new Option('--log-level <level>', 'JSON log lines on stdout').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .option(
+      '--shutdown-timeout-ms <ms>',
+      "after SIGTERM or SIGINT, longest wait for in-flight requests (default: --timeout-ms + 5 s; the bin's supervisor kills at 30 s)",
+      positiveInt,
+    )
+    .addOption(
+      new Option('--log-level <level>', 'JSON log lines on stdout')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
     .action(async (flags: ServeFlags) => {
       const { loadToken } = await import('@entropy-sc/service/auth');
       const { startService } = await import('@entropy-sc/service/serve');
@@ -77,6 +101,9 @@ export function registerServe(program: Command): void {
       );
       const graceMs = flags.shutdownTimeoutMs ?? flags.timeoutMs + 5000;
       const { clean } = await closeOnSignal(service, graceMs);
-      if (!clean) throw new UserError(`in-flight requests did not finish within ${graceMs} ms of the signal; their connections were closed`);
+      if (!clean)
+        throw new UserError(
+          `in-flight requests did not finish within ${graceMs} ms of the signal; their connections were closed`,
+        );
     });
 }

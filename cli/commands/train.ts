@@ -13,21 +13,52 @@ export function registerTrain(program: Command): void {
     .requiredOption('--data <spec>', 'bars, images:DIR (PNG/JPEG folder or IMAGES.mat) or a .npy file of rows [N, D]')
     .requiredOption('--latents <H>', 'number of latents H', positiveInt)
     .requiredOption('--out <dir>', 'run directory for metrics, dictionary, model card, pictures and checkpoint')
-    .addOption(new Option('--posterior <family>', `posterior family (default ${trainDefaults.posterior})`).choices(['diag', 'lowrank', 'full']))
+    .addOption(
+      new Option('--posterior <family>', `posterior family (default ${trainDefaults.posterior})`).choices([
+        'diag',
+        'lowrank',
+        'full',
+      ]),
+    )
     .option('--rank <r>', `rank of the low-rank family (default min(${trainDefaults.rank}, H))`, positiveInt)
     .option('--amortized', 'train an encoder (default, except for --posterior full)')
-    .option('--no-amortized', 'fit per-point posteriors by L-BFGS instead of an encoder: jointly with W on small data (N × parameters per point ≤ 10⁶, e.g. bars), EM-like per minibatch otherwise')
-    .option('--epochs <E>', `epochs (default ${trainDefaults.epochs.amortized} amortized, ${trainDefaults.epochs.nonAmortized} non-amortized)`, positiveInt)
+    .option(
+      '--no-amortized',
+      'fit per-point posteriors by L-BFGS instead of an encoder: jointly with W on small data (N × parameters per point ≤ 10⁶, e.g. bars), EM-like per minibatch otherwise',
+    )
+    .option(
+      '--epochs <E>',
+      `epochs (default ${trainDefaults.epochs.amortized} amortized, ${trainDefaults.epochs.nonAmortized} non-amortized)`,
+      positiveInt,
+    )
     .option('--batch <B>', `minibatch size (default ${trainDefaults.batch})`, positiveInt)
     .option('--lr <rate>', `Adam learning rate (default ${trainDefaults.lr})`, positiveNumber)
-    .option('--dictionary-lr <rate>', `Adam learning rate of the dictionary's unit-length columns (default: ${trainDefaults.dictionaryLrFactor} × --lr)`, positiveNumber)
-    .option('--anneal <schedule>', `none, prior, likelihood, or per-epoch γ:δ pairs such as 8:1,4:1,1:1 (default ${trainDefaults.anneal})`)
-    .option('--backend <name>', `TensorFlow.js backend: wasm, cpu, webgpu or tensorflow (default ${trainDefaults.backend})`)
-    .option('--workers <N>', 'CPU threads of the encoder\'s matrix products, under onnxruntime (amortized, wasm/cpu; default: every core)', positiveInt)
+    .option(
+      '--dictionary-lr <rate>',
+      `Adam learning rate of the dictionary's unit-length columns (default: ${trainDefaults.dictionaryLrFactor} × --lr)`,
+      positiveNumber,
+    )
+    .option(
+      '--anneal <schedule>',
+      `none, prior, likelihood, or per-epoch γ:δ pairs such as 8:1,4:1,1:1 (default ${trainDefaults.anneal})`,
+    )
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend: wasm, cpu, webgpu or tensorflow (default ${trainDefaults.backend})`,
+    )
+    .option(
+      '--workers <N>',
+      "CPU threads of the encoder's matrix products, under onnxruntime (amortized, wasm/cpu; default: every core)",
+      positiveInt,
+    )
     .option('--seed <S>', `random seed for data, initialisation and minibatches (default ${trainDefaults.seed})`, seed)
     .option('--resume', 'continue the run in --out from its checkpoint', false)
     .option('--bars-size <b>', `bars: grid size (D = b², default ${bars.size})`, positiveInt)
-    .option('--samples <N>', `bars: points to generate (${bars.samples}); images: patches to cut (${images.samples})`, positiveInt)
+    .option(
+      '--samples <N>',
+      `bars: points to generate (${bars.samples}); images: patches to cut (${images.samples})`,
+      positiveInt,
+    )
     .option('--noise <std>', `bars: noise standard deviation (default ${bars.noise})`, positiveNumber)
     .option('--patch <P>', `images: patch size (D = P², default ${images.patch})`, positiveInt)
     .option('--no-whiten', 'images: skip the Olshausen-Field whitening')

@@ -7,7 +7,11 @@ import { HEADER_LENGTH, type InferRequest } from './infer-request.ts';
 
 export const MODEL_VERSION = '1';
 
-export function inferResponse(info: ModelInfo, request: InferRequest, outputs: Outputs): { headers: Record<string, string>; body: Buffer | string } {
+export function inferResponse(
+  info: ModelInfo,
+  request: InferRequest,
+  outputs: Outputs,
+): { headers: Record<string, string>; body: Buffer | string } {
   const binaries: Uint8Array[] = [];
   const tensors = request.outputs.map(({ name, binary }) => {
     const tensor = outputs[name]!;
@@ -16,7 +20,12 @@ export function inferResponse(info: ModelInfo, request: InferRequest, outputs: O
     binaries.push(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
     return { ...head, parameters: { binary_data_size: tensor.data.byteLength } };
   });
-  const json = JSON.stringify({ model_name: info.card.name, model_version: MODEL_VERSION, ...(request.id !== undefined && { id: request.id }), outputs: tensors });
+  const json = JSON.stringify({
+    model_name: info.card.name,
+    model_version: MODEL_VERSION,
+    ...(request.id !== undefined && { id: request.id }),
+    outputs: tensors,
+  });
   if (binaries.length === 0) return { headers: { 'content-type': 'application/json; charset=utf-8' }, body: json };
   const head = Buffer.from(json, 'utf8');
   return {

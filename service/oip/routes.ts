@@ -27,7 +27,10 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
     if (name !== info.card.name)
       throw new HttpError(404, `unknown model '${name.slice(0, 64)}' (this server serves '${info.card.name}')`);
     if (version !== undefined && version !== MODEL_VERSION)
-      throw new HttpError(404, `unknown version '${version.slice(0, 16)}' of model '${name}' (it has version ${MODEL_VERSION})`);
+      throw new HttpError(
+        404,
+        `unknown version '${version.slice(0, 16)}' of model '${name}' (it has version ${MODEL_VERSION})`,
+      );
   };
   const both = (path: string) => [`/v2/models/:name${path}`, `/v2/models/:name/versions/:version${path}`];
 
@@ -64,7 +67,12 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
       },
       async (request, reply) => {
         const header = request.headers[HEADER_LENGTH];
-        const infer = parseInferRequest(request.body ?? Buffer.alloc(0), Array.isArray(header) ? header[0] : header, info, limits.maxRowsPerRequest);
+        const infer = parseInferRequest(
+          request.body ?? Buffer.alloc(0),
+          Array.isArray(header) ? header[0] : header,
+          info,
+          limits.maxRowsPerRequest,
+        );
         request.rows = infer.rows;
         const outputs = await batcher.submit(
           infer.x,

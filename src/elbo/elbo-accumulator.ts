@@ -65,7 +65,11 @@ export class ElboAccumulator {
   report(gamma = 1, delta = 1): ElboReport {
     const { n, d, h } = this;
     if (n === 0) throw new Error('ElboAccumulator.report: no points were added');
-    const e = entropiesOfSums({ scaledM: this.sumScaledM, squaredError: this.sumSquaredError, logDet: this.sumLogDet }, n, d);
+    const e = entropiesOfSums(
+      { scaledM: this.sumScaledM, squaredError: this.sumSquaredError, logDet: this.sumLogDet },
+      n,
+      d,
+    );
     return {
       elbo: annealedElbo(e, gamma, delta),
       entropy_q: e.entropyQ,
@@ -94,6 +98,7 @@ export function checkFiniteReport<R extends ElboReport>(report: R, what: string)
     if (!(l > 0 && Number.isFinite(l))) throw bad(`lambda[${k}]`, l);
   });
   if (!(report.sigma2 > 0 && Number.isFinite(report.sigma2))) throw bad('sigma2', report.sigma2);
-  for (const key of ['entropy_q', 'entropy_prior', 'entropy_likelihood', 'elbo'] as const) if (!Number.isFinite(report[key])) throw bad(key, report[key]);
+  for (const key of ['entropy_q', 'entropy_prior', 'entropy_likelihood', 'elbo'] as const)
+    if (!Number.isFinite(report[key])) throw bad(key, report[key]);
   return report;
 }

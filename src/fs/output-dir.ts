@@ -28,7 +28,9 @@ export async function checkOutputFile(path: string, flag?: string): Promise<void
   if (path.trim() === '') throw new UserError(`${flag ?? 'output file'}: the file name is empty`);
   const existing = await stat(path).catch(() => null);
   if (existing && !existing.isFile())
-    throw new UserError(`${name}: ${existing.isDirectory() ? 'is a folder' : 'is not a regular file'}; give the path of a file to write`);
+    throw new UserError(
+      `${name}: ${existing.isDirectory() ? 'is a folder' : 'is not a regular file'}; give the path of a file to write`,
+    );
   const folder = await stat(dirname(path)).catch(() => null);
   if (!folder?.isDirectory()) throw new UserError(`${name}: cannot write, its folder ${dirname(path)} does not exist`);
 }
@@ -41,7 +43,9 @@ export async function makeOutputDir(dir: string, flag = '--out'): Promise<void> 
   for (const folder of await checkOutputDir(dir, flag)) {
     await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EEXIST') return; // made by another process meanwhile
-      throw new UserError(`${flag} ${dir}: cannot create ${folder} (${error.code === 'ENOSPC' ? 'no space left on the device' : error.code})`);
+      throw new UserError(
+        `${flag} ${dir}: cannot create ${folder} (${error.code === 'ENOSPC' ? 'no space left on the device' : error.code})`,
+      );
     });
   }
 }
@@ -63,7 +67,9 @@ export async function checkOutputDir(dir: string, flag = '--out'): Promise<strin
     });
     if (info) {
       if (!info.isDirectory())
-        throw new UserError(`${flag} ${dir}: ${existing} ${info.isFile() ? 'is a file' : 'is not a folder'}; give a folder`);
+        throw new UserError(
+          `${flag} ${dir}: ${existing} ${info.isFile() ? 'is a file' : 'is not a folder'}; give a folder`,
+        );
       break;
     }
     missing.unshift(existing);
@@ -72,7 +78,10 @@ export async function checkOutputDir(dir: string, flag = '--out'): Promise<strin
     existing = parent;
   }
   const fileSystem = VIRTUAL_FILE_SYSTEMS[Number((await statfs(existing)).type)];
-  if (fileSystem) throw new UserError(`${flag} ${dir}: ${existing} is on the virtual ${fileSystem} file system, which holds no files; give a folder on a disk`);
+  if (fileSystem)
+    throw new UserError(
+      `${flag} ${dir}: ${existing} is on the virtual ${fileSystem} file system, which holds no files; give a folder on a disk`,
+    );
   await access(existing, constants.W_OK | constants.X_OK).catch(() => {
     throw new UserError(`${flag} ${dir}: cannot write into ${existing} (permission denied)`);
   });

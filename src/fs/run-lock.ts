@@ -40,7 +40,13 @@ export function lockedRunDirs(): string[] {
 /** Locks the existing folder `dir` for this process, or throws one line naming the owner. */
 export async function lockRunDir(dir: string): Promise<RunLock> {
   const path = join(dir, LOCK_NAME);
-  const me: LockOwner = { pid: process.pid, host: hostname(), start: startTime(process.pid), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    start: startTime(process.pid),
+    since: new Date().toISOString(),
+    command: process.argv.slice(2).join(' '),
+  };
   for (let attempt = 0; ; attempt++) {
     if (await create(path, me)) break;
     const owner = await readOwner(path);
@@ -50,7 +56,8 @@ export async function lockRunDir(dir: string): Promise<RunLock> {
           (owner.host === me.host ? '' : `; if that run is gone, delete ${path}`),
       );
     }
-    if (attempt > 0) throw new UserError(`${dir}: cannot take the lock ${path}; delete it if no entropy-sc run uses this folder`);
+    if (attempt > 0)
+      throw new UserError(`${dir}: cannot take the lock ${path}; delete it if no entropy-sc run uses this folder`);
     await rm(path, { force: true }); // stale, or unreadable: a write cut short
   }
   held.set(dir, me);

@@ -40,8 +40,10 @@ export function barsRecovery(
   hTrue: number,
   threshold = 0.95,
 ): BarsRecovery {
-  if (w.length !== d * hLearned) throw new RangeError(`barsRecovery: learned dictionary has ${w.length} values, not [${d}, ${hLearned}]`);
-  if (truth.length !== d * hTrue) throw new RangeError(`barsRecovery: ground truth has ${truth.length} values, not [${d}, ${hTrue}]`);
+  if (w.length !== d * hLearned)
+    throw new RangeError(`barsRecovery: learned dictionary has ${w.length} values, not [${d}, ${hLearned}]`);
+  if (truth.length !== d * hTrue)
+    throw new RangeError(`barsRecovery: ground truth has ${truth.length} values, not [${d}, ${hTrue}]`);
   const cosine = absoluteCosines(w, truth, d, hLearned, hTrue);
   // Candidate learned columns of each bar, best first, so the matching found favours high cosines.
   const candidates = Array.from({ length: hTrue }, (_, bar) =>
@@ -74,7 +76,13 @@ export function barsRecovery(
 }
 
 /** |cos| between every learned column and every true column, as [hLearned, hTrue] row-major. */
-function absoluteCosines(w: ArrayLike<number>, truth: ArrayLike<number>, d: number, hLearned: number, hTrue: number): Float64Array {
+function absoluteCosines(
+  w: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  d: number,
+  hLearned: number,
+  hTrue: number,
+): Float64Array {
   const norm = (a: ArrayLike<number>, cols: number) => {
     const out = new Float64Array(cols);
     for (let i = 0; i < d; i++) for (let k = 0; k < cols; k++) out[k]! += a[i * cols + k]! ** 2;

@@ -42,7 +42,8 @@ function sortedMagnitudes32(c: Float32Array): Float32Array {
  * @returns sd is the population SD (divides by rows), 0 for a single row
  */
 export function giniStats(samples: ArrayLike<number>, rows: number, cols: number): { mean: number; sd: number } {
-  if (samples.length !== rows * cols) throw new RangeError(`giniStats: ${samples.length} values do not fill [${rows}, ${cols}]`);
+  if (samples.length !== rows * cols)
+    throw new RangeError(`giniStats: ${samples.length} values do not fill [${rows}, ${cols}]`);
   if (rows === 0) return { mean: NaN, sd: NaN };
   const values = new Float64Array(rows);
   const row = new Float64Array(cols);

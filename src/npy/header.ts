@@ -51,7 +51,8 @@ export function parseNpyPreamble(bytes: Uint8Array, file: string): { version: 1 
   if (bytes.length < 8 + lengthBytes) throw new UserError(`${file}: truncated .npy header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = version === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (headerLength > MAX_HEADER_BYTES) throw new UserError(`${file}: .npy header of ${headerLength} bytes is implausibly long`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new UserError(`${file}: .npy header of ${headerLength} bytes is implausibly long`);
   return { version, dataOffset: 8 + lengthBytes + headerLength };
 }
 
@@ -86,7 +87,8 @@ function parseHeaderText(text: string, file: string): Pick<NpyHeader, 'dtype' | 
     fields.set(key.value, value);
   }
   const keys = [...fields.keys()].sort();
-  if (keys.join() !== 'descr,fortran_order,shape') return bad(`keys must be descr, fortran_order, shape; got ${keys.join(', ')}`);
+  if (keys.join() !== 'descr,fortran_order,shape')
+    return bad(`keys must be descr, fortran_order, shape; got ${keys.join(', ')}`);
 
   const shape = fields.get('shape')!;
   if (shape.kind !== 'tuple' || !shape.items.every((item) => item.kind === 'int' && item.value >= 0))
@@ -109,8 +111,11 @@ function parseDescr(descr: PyValue, file: string): NpyDtype {
   const match = /^([<>=|]?)(f4|f|f8|d|float32|float64)$/.exec(descr.value);
   const named = match && /^float/.test(match[2]!);
   if (match && match[1] === '>')
-    throw new UserError(`${file}: big-endian dtype '${descr.value}' is not supported; save it little-endian, e.g. with arr.astype('<f4')`);
-  if (!match || (named && match[1] !== '')) throw new UserError(`${file}: expected dtype float32 or float64, got '${descr.value}'`);
+    throw new UserError(
+      `${file}: big-endian dtype '${descr.value}' is not supported; save it little-endian, e.g. with arr.astype('<f4')`,
+    );
+  if (!match || (named && match[1] !== ''))
+    throw new UserError(`${file}: expected dtype float32 or float64, got '${descr.value}'`);
   return ['f4', 'f', 'float32'].includes(match[2]!) ? 'float32' : 'float64';
 }
 
@@ -131,7 +136,8 @@ export function formatNpyHeader(
 ): Uint8Array {
   const { dtype, shape, fortranOrder = false } = header;
   let dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${tupleRepr(shape)}, }`;
-  if (shape.length > 0) dict += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[fortranOrder ? shape.length - 1 : 0]).length);
+  if (shape.length > 0)
+    dict += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[fortranOrder ? shape.length - 1 : 0]).length);
   const text = new TextEncoder().encode(dict); // ASCII, so the same in latin1 and UTF-8
   const pick = version ?? (alignedLength(text.length, 10) - 10 <= 0xffff ? 1 : 2);
   const prefixLength = pick === 1 ? 10 : 12;

@@ -9,7 +9,14 @@ import { endianness } from 'node:os';
 import { UserError } from '../errors.ts';
 import { elementCount, rowCount, rowSize, shapeText, type FloatArray, type NdArray } from '../ndarray.ts';
 import { fortranToC, sameInBothOrders } from './fortran-order.ts';
-import { itemSize, NPY_PREAMBLE_BYTES, parseNpyHeader, parseNpyPreamble, type NpyDtype, type NpyHeader } from './header.ts';
+import {
+  itemSize,
+  NPY_PREAMBLE_BYTES,
+  parseNpyHeader,
+  parseNpyPreamble,
+  type NpyDtype,
+  type NpyHeader,
+} from './header.ts';
 
 export interface NpyRowChunk {
   /** index of the chunk's first row */
@@ -58,7 +65,9 @@ export function parseNpyBytes(bytes: Uint8Array, name: string): NdArray {
   const expected = count * itemSize(header.dtype);
   const actual = bytes.length - header.dataOffset;
   if (actual !== expected)
-    throw new UserError(`${name}: ${header.dtype} array of shape ${shapeText(header.shape)} needs ${expected} bytes of data, got ${actual}`);
+    throw new UserError(
+      `${name}: ${header.dtype} array of shape ${shapeText(header.shape)} needs ${expected} bytes of data, got ${actual}`,
+    );
   // A copy: the data of a body need not be aligned for a typed array view.
   let data = allocate(header.dtype, count);
   bytesOf(data).set(bytes.subarray(header.dataOffset));
@@ -74,7 +83,8 @@ export function parseNpyBytes(bytes: Uint8Array, name: string): NdArray {
  */
 export async function* readNpyRows(path: string, options: { chunkRows: number }): AsyncGenerator<NpyRowChunk> {
   const { chunkRows } = options;
-  if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new RangeError(`readNpyRows: chunkRows must be a positive integer, got ${chunkRows}`);
+  if (!(Number.isInteger(chunkRows) && chunkRows > 0))
+    throw new RangeError(`readNpyRows: chunkRows must be a positive integer, got ${chunkRows}`);
   const { handle, header } = await openNpy(path);
   try {
     if (header.shape.length === 0) throw new UserError(`${path}: expected an array of rows, got a 0-d array`);
@@ -90,7 +100,12 @@ export async function* readNpyRows(path: string, options: { chunkRows: number })
         // In Fortran order the rows [start, start + rows) of the m-th strip (all rows, one element
         // of the rest) sit at start + n·m: gather them into a Fortran-order chunk, then reorder.
         for (let m = 0; m < perRow; m++)
-          await readFully(handle, bytesOf(data.subarray(m * rows, (m + 1) * rows)), header.dataOffset + (start + n * m) * size, path);
+          await readFully(
+            handle,
+            bytesOf(data.subarray(m * rows, (m + 1) * rows)),
+            header.dataOffset + (start + n * m) * size,
+            path,
+          );
         data = fortranToC(data, [rows, ...header.shape.slice(1)]);
       }
       yield { start, data, rows };
@@ -151,7 +166,7 @@ function bytesOf(array: FloatArray): Uint8Array {
 
 /** Fills `target` from `position` on; a short file (changed since it was validated) is an error. */
 async function readFully(handle: FileHandle, target: Uint8Array, position: number, path: string): Promise<void> {
-  for (let done = 0; done < target.length; ) {
+  for (let done = 0; done < target.length;) {
     const length = Math.min(target.length - done, MAX_READ_BYTES);
     const { bytesRead } = await handle.read(target, done, length, position + done);
     if (bytesRead === 0) throw new UserError(`${path}: file ended early (truncated?)`);

@@ -72,7 +72,9 @@ export class NpyWriter {
       throw new RangeError(`${this.path}: chunk of ${chunk.length} values is not whole rows of ${perRow}`);
     const rows = perRow === 0 ? 0 : chunk.length / perRow;
     if (this.rows + rows > declared)
-      throw new RangeError(`${this.path}: ${this.rows + rows} rows written but the shape ${shapeText(this.shape)} has ${declared}`);
+      throw new RangeError(
+        `${this.path}: ${this.rows + rows} rows written but the shape ${shapeText(this.shape)} has ${declared}`,
+      );
     this.rows += rows;
     return this.enqueue(async () => {
       for (let from = 0; from < chunk.length; from += CONVERT_ELEMENTS) {
@@ -94,7 +96,9 @@ export class NpyWriter {
     const declared = rowSize(this.shape) === 0 ? this.rows : rowCount(this.shape);
     try {
       if (this.rows !== declared)
-        throw new Error(`${this.path}: closed after ${this.rows} of ${declared} rows of shape ${shapeText(this.shape)}; nothing was written`);
+        throw new Error(
+          `${this.path}: closed after ${this.rows} of ${declared} rows of shape ${shapeText(this.shape)}; nothing was written`,
+        );
       await this.handle.sync();
       await this.handle.close();
       await placeTempFile(this.temp, this.path);
@@ -174,7 +178,7 @@ function converted(chunk: FloatArray | readonly number[], from: number, to: numb
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
+  for (let done = 0; done < bytes.length;) {
     const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
     done += bytesWritten;
   }

@@ -98,6 +98,10 @@ export function fieldsPng(w: Float32Array | Float64Array, layout: FieldsLayout):
 }
 
 /** Writes renderFields as a PNG file, atomically. */
-export async function writeFieldsPng(path: string, w: Float32Array | Float64Array, layout: FieldsLayout): Promise<void> {
+export async function writeFieldsPng(
+  path: string,
+  w: Float32Array | Float64Array,
+  layout: FieldsLayout,
+): Promise<void> {
   await writeFileAtomic(path, fieldsPng(w, layout));
 }

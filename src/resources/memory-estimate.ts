@@ -43,7 +43,10 @@ export interface MemoryEstimate {
 }
 
 /** Trainable values of the encoder of math.md (Linear D→hidden, residual blocks, heads) and of W. */
-export function encoderParameters(s: Pick<RunShape, 'd' | 'h' | 'rank' | 'family'>, e: NonNullable<RunShape['encoder']>): number {
+export function encoderParameters(
+  s: Pick<RunShape, 'd' | 'h' | 'rank' | 'family'>,
+  e: NonNullable<RunShape['encoder']>,
+): number {
   const dense = (from: number, to: number) => from * to + to;
   const heads = dense(e.hidden, s.h) * 2 + (s.family === 'lowrank' ? dense(e.hidden, s.h * s.rank) : 0);
   return dense(s.d, e.hidden) + e.blocks * (dense(e.hidden, e.inner) + dense(e.inner, e.hidden)) + heads;
@@ -80,7 +83,11 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
     terms[`activations of a batch of ${rows}`] = { host: 0, tensors: 3 * rows * widths * f32, values: rows * widest };
   } else {
     const perPoint = pointParameters(s);
-    terms[`per-point posteriors (${perPoint} values per point)`] = { host: 3 * s.n * perPoint * f32, tensors: 0, values: s.n * perPoint };
+    terms[`per-point posteriors (${perPoint} values per point)`] = {
+      host: 3 * s.n * perPoint * f32,
+      tensors: 0,
+      values: s.n * perPoint,
+    };
     const problem = Math.min(s.n * perPoint, Math.max(JOINT_LIMIT, perPoint));
     const rows = Math.max(1, Math.min(s.n, Math.floor(problem / perPoint)));
     terms[`an L-BFGS problem of ${problem} values`] = {
@@ -123,11 +130,17 @@ export function checkRunMemory(estimate: MemoryEstimate, backend: string, memory
   const total = estimate.host + (backend === 'wasm' ? 0 : estimate.tensors);
   const advice = `the largest part is ${estimate.largest.what}, about ${bytesText(estimate.largest.bytes)}; use fewer --samples, --latents or smaller encoder widths`;
   if (estimate.largestArray > MAX_TYPED_ARRAY_LENGTH)
-    throw new UserError(`this run needs an array of ${estimate.largestArray} values, more than the ${MAX_TYPED_ARRAY_LENGTH} one array can hold; ${advice}`);
+    throw new UserError(
+      `this run needs an array of ${estimate.largestArray} values, more than the ${MAX_TYPED_ARRAY_LENGTH} one array can hold; ${advice}`,
+    );
   if (backend === 'wasm' && estimate.tensors > WASM_HEAP_BYTES)
-    throw new UserError(`this run needs about ${bytesText(estimate.tensors)} of tensor memory, more than the wasm backend's ${bytesText(WASM_HEAP_BYTES)} heap; ${advice}`);
+    throw new UserError(
+      `this run needs about ${bytesText(estimate.tensors)} of tensor memory, more than the wasm backend's ${bytesText(WASM_HEAP_BYTES)} heap; ${advice}`,
+    );
   if (total > memory)
-    throw new UserError(`this run needs about ${bytesText(total)} of memory, more than the ${bytesText(memory)} of this machine (${bytesText(freemem())} free now); ${advice}`);
+    throw new UserError(
+      `this run needs about ${bytesText(total)} of memory, more than the ${bytesText(memory)} of this machine (${bytesText(freemem())} free now); ${advice}`,
+    );
 }
 
 export function bytesText(bytes: number): string {

@@ -75,15 +75,27 @@ const flagsOf: Record<DataSpec['kind'], (keyof DataFlags)[]> = {
 export function parseDataSpec(text: string, flags: DataFlags = {}): DataSpec {
   const kind: DataSpec['kind'] | undefined =
     text === 'bars' ? 'bars' : text.startsWith('images:') ? 'images' : text.endsWith('.npy') ? 'npy' : undefined;
-  if (!kind) throw new UserError(`--data: cannot read SPEC '${text}'; give bars, images:DIR (or images:IMAGES.mat) or a .npy file`);
-  const given = (Object.keys(flagNames) as (keyof DataFlags)[]).filter((key) => flags[key] !== undefined && !(key === 'whiten' && flags.whiten));
+  if (!kind)
+    throw new UserError(
+      `--data: cannot read SPEC '${text}'; give bars, images:DIR (or images:IMAGES.mat) or a .npy file`,
+    );
+  const given = (Object.keys(flagNames) as (keyof DataFlags)[]).filter(
+    (key) => flags[key] !== undefined && !(key === 'whiten' && flags.whiten),
+  );
   const stray = given.filter((key) => !flagsOf[kind].includes(key));
-  if (stray.length > 0) throw new UserError(`${stray.map((key) => flagNames[key]).join(', ')}: not an option of --data ${kindLabel(kind)}`);
+  if (stray.length > 0)
+    throw new UserError(`${stray.map((key) => flagNames[key]).join(', ')}: not an option of --data ${kindLabel(kind)}`);
   const candidate =
     kind === 'bars'
       ? { kind, size: flags.barsSize, samples: flags.samples, noise: flags.noise }
       : kind === 'images'
-        ? { kind, source: text.slice('images:'.length), patch: flags.patch, samples: flags.samples, whiten: flags.whiten }
+        ? {
+            kind,
+            source: text.slice('images:'.length),
+            patch: flags.patch,
+            samples: flags.samples,
+            whiten: flags.whiten,
+          }
         : { kind, file: text };
   const parsed = dataSpec.safeParse(candidate);
   if (!parsed.success) throw new UserError(`--data ${text}: ${issuesText(parsed.error)}`);
@@ -100,7 +112,8 @@ export function specText(spec: DataSpec): string {
  * trained it ('' stays the shipped image set).
  */
 export function portableDataSpec(spec: DataSpec): DataSpec {
-  if (spec.kind === 'images') return { ...spec, source: spec.source === '' ? '' : basename(spec.source.replace(/[/\\]+$/, '')) };
+  if (spec.kind === 'images')
+    return { ...spec, source: spec.source === '' ? '' : basename(spec.source.replace(/[/\\]+$/, '')) };
   if (spec.kind === 'npy') return { ...spec, file: basename(spec.file) };
   return spec;
 }

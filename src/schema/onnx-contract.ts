@@ -12,7 +12,15 @@ export const INPUT_NAME = 'x';
 export const BATCH_DIM = 'batch';
 
 /** Every output an encoder can offer, in the order of cli.md. */
-export const OUTPUT_NAMES = ['mean', 'variance', 'elbo', 'reconstruction', 'cov_factor', 'cov_diag', 'covariance'] as const;
+export const OUTPUT_NAMES = [
+  'mean',
+  'variance',
+  'elbo',
+  'reconstruction',
+  'cov_factor',
+  'cov_diag',
+  'covariance',
+] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export function isOutputName(name: string): name is OutputName {
@@ -20,7 +28,11 @@ export function isOutputName(name: string): name is OutputName {
 }
 
 /** Named initializers holding Θ: W̃ [D, H] (unit columns), λ [H], σ² []. */
-export const INITIALIZER_NAMES = { dictionary: 'dictionary', priorScales: 'prior_scales', noiseVariance: 'noise_variance' } as const;
+export const INITIALIZER_NAMES = {
+  dictionary: 'dictionary',
+  priorScales: 'prior_scales',
+  noiseVariance: 'noise_variance',
+} as const;
 
 /** The `metadata_props` key whose value is the model card as JSON. */
 export const MODEL_CARD_KEY = 'entropy_sc.model_card';

@@ -91,25 +91,34 @@ export function defaultWorkers(backend: string, amortized: boolean): number {
 export function resolveRunConfig(flags: TrainFlags): RunConfig {
   const posterior = flags.posterior ?? trainDefaults.posterior;
   const amortized = flags.amortized ?? posterior !== 'full';
-  if (amortized && posterior === 'full') throw new UserError('--posterior full is non-amortized only: add --no-amortized');
+  if (amortized && posterior === 'full')
+    throw new UserError('--posterior full is non-amortized only: add --no-amortized');
   const rank = posterior === 'lowrank' ? (flags.rank ?? Math.min(trainDefaults.rank, flags.latents)) : null;
   if (rank !== null && rank > flags.latents) throw new UserError(`--rank ${rank} exceeds --latents ${flags.latents}`);
-  if (posterior !== 'lowrank' && flags.rank !== undefined) throw new UserError(`--rank applies to --posterior lowrank only (this run is ${posterior})`);
+  if (posterior !== 'lowrank' && flags.rank !== undefined)
+    throw new UserError(`--rank applies to --posterior lowrank only (this run is ${posterior})`);
   if (!amortized && (flags.hidden ?? flags.inner ?? flags.blocks) !== undefined)
     throw new UserError('--hidden, --inner and --blocks set the encoder: they do not apply with --no-amortized');
   const backend = flags.backend ?? trainDefaults.backend;
   const lr = flags.lr ?? trainDefaults.lr;
   if (flags.workers !== undefined && !amortized) throw new UserError('--workers applies to amortized training only');
   if (backend === 'webgpu' && !amortized)
-    throw new UserError('--backend webgpu trains amortized encoders only: non-amortized learning (L-BFGS) reads the objective on the host every iteration; use --backend wasm');
-  if (backend === 'webgpu' && (flags.workers ?? 1) > 1) throw new UserError('--workers sets the CPU threads of the encoder\'s matrix products: it does not apply to --backend webgpu');
+    throw new UserError(
+      '--backend webgpu trains amortized encoders only: non-amortized learning (L-BFGS) reads the objective on the host every iteration; use --backend wasm',
+    );
+  if (backend === 'webgpu' && (flags.workers ?? 1) > 1)
+    throw new UserError(
+      "--workers sets the CPU threads of the encoder's matrix products: it does not apply to --backend webgpu",
+    );
   const config: RunConfig = {
     data: parseDataSpec(flags.data, flags),
     latents: flags.latents,
     posterior,
     rank,
     amortized,
-    encoder: amortized ? { hidden: flags.hidden ?? null, inner: flags.inner ?? null, blocks: flags.blocks ?? trainDefaults.blocks } : null,
+    encoder: amortized
+      ? { hidden: flags.hidden ?? null, inner: flags.inner ?? null, blocks: flags.blocks ?? trainDefaults.blocks }
+      : null,
     epochs: flags.epochs ?? (amortized ? trainDefaults.epochs.amortized : trainDefaults.epochs.nonAmortized),
     batch: flags.batch ?? trainDefaults.batch,
     lr,
@@ -135,12 +144,14 @@ export function configDifferences(saved: RunConfig, now: RunConfig): string[] {
   const out: string[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {
     if (isRecord(a) && isRecord(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], path ? `${path}.${key}` : key);
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)]))
+        walk(a[key], b[key], path ? `${path}.${key}` : key);
     } else if (JSON.stringify(a) !== JSON.stringify(b)) {
       out.push(`${path}: ${JSON.stringify(a) ?? 'unset'} there, ${JSON.stringify(b) ?? 'unset'} now`);
     }
   };
-  for (const key of Object.keys(runConfig.shape) as (keyof RunConfig)[]) if (!resumable.has(key)) walk(saved[key], now[key], key);
+  for (const key of Object.keys(runConfig.shape) as (keyof RunConfig)[])
+    if (!resumable.has(key)) walk(saved[key], now[key], key);
   return out;
 }
 

@@ -46,7 +46,13 @@ export function checkFinite(data: ArrayLike<number>, name: string, shape: readon
 }
 
 /** Every value > 0 (standard deviations, scales). */
-export function checkPositive(data: ArrayLike<number>, name: string, shape: readonly number[], what: string, firstRow = 0): void {
+export function checkPositive(
+  data: ArrayLike<number>,
+  name: string,
+  shape: readonly number[],
+  what: string,
+  firstRow = 0,
+): void {
   for (let i = 0; i < data.length; i++) {
     if (data[i]! > 0) continue;
     throw new UserError(`${name}: ${what} must be > 0, got ${data[i]} at ${positionText(i, shape, firstRow)}`);
@@ -57,9 +63,15 @@ export function checkPositive(data: ArrayLike<number>, name: string, shape: read
  * A dictionary [D, H] whose D matches the data's and whose columns can be normalised.
  * @param w row-major [D, H]
  */
-export function checkDictionary(w: ArrayLike<number>, shape: readonly number[], name: string, data?: { name: string; d: number }): [number, number] {
+export function checkDictionary(
+  w: ArrayLike<number>,
+  shape: readonly number[],
+  name: string,
+  data?: { name: string; d: number },
+): [number, number] {
   if (shape.length !== 2) throw new UserError(`${name}: weights must be [D, H], got shape ${shapeText(shape)}`);
-  if (shape[0] === 0 || shape[1] === 0) throw new UserError(`${name}: weights must be [D, H] with D, H > 0, got shape ${shapeText(shape)}`);
+  if (shape[0] === 0 || shape[1] === 0)
+    throw new UserError(`${name}: weights must be [D, H] with D, H > 0, got shape ${shapeText(shape)}`);
   const [d, h] = shape as [number, number];
   if (data) checkDictionaryWidth(d, name, data);
   checkFinite(w, name, shape);
@@ -73,7 +85,8 @@ export function checkDictionary(w: ArrayLike<number>, shape: readonly number[], 
 
 /** A dictionary's D rows against the data's D columns. */
 export function checkDictionaryWidth(d: number, name: string, data: { name: string; d: number }): void {
-  if (d !== data.d) throw new UserError(`weights ${name} has D=${d} rows but data ${data.name} has D=${data.d} columns`);
+  if (d !== data.d)
+    throw new UserError(`weights ${name} has D=${d} rows but data ${data.name} has D=${data.d} columns`);
 }
 
 /** The width of rows given to a model: D must match the model's. */

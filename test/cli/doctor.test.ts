@@ -53,9 +53,17 @@ describe('entropy-sc doctor', () => {
   });
 
   it('refuses an unknown adapter setting in one line', () => {
-    const r = spawnSync(process.execPath, [bin, 'doctor'], { encoding: 'utf8', env: { ...process.env, ENTROPY_SC_GPU_ADAPTER: 'quantum' } });
+    const r = spawnSync(process.execPath, [bin, 'doctor'], {
+      encoding: 'utf8',
+      env: { ...process.env, ENTROPY_SC_GPU_ADAPTER: 'quantum' },
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('entropy-sc:'))).toEqual([
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('entropy-sc:')),
+    ).toEqual([
       'entropy-sc: ENTROPY_SC_GPU_ADAPTER=quantum is not a WebGPU adapter choice: should be one of auto, hardware, software',
     ]);
   });

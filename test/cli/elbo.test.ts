@@ -26,7 +26,8 @@ async function writeProblem(p: Problem, prefix: string, dtype: 'float32' | 'floa
         ? { family: 'lowrank', mean: r2(p.q.mean), factor: r3(p.q.factor), diagStd: r2(p.q.diagStd) }
         : { family: 'full', mean: r2(p.q.mean), chol: r3(p.q.chol) };
   const rounded = { ...p, x: r2(p.x), w: r2(p.w), q };
-  const write = (name: string, data: number[], shape: number[]) => writeNpy(path(`${prefix}-${name}.npy`), { data, shape }, { dtype });
+  const write = (name: string, data: number[], shape: number[]) =>
+    writeNpy(path(`${prefix}-${name}.npy`), { data, shape }, { dtype });
   await write('x', flat(rounded.x), [p.n, p.d]);
   await write('w', flat(rounded.w), [p.d, p.h]);
   await write('mean', flat(q.mean), [p.n, p.h]);
@@ -41,7 +42,12 @@ async function writeProblem(p: Problem, prefix: string, dtype: 'float32' | 'floa
 
 function args(prefix: string, family: Problem['q']['family']): string[] {
   const f = (name: string) => path(`${prefix}-${name}.npy`);
-  const cov = family === 'diag' ? ['--std', f('std')] : family === 'lowrank' ? ['--factor', f('factor'), '--diag-std', f('dstd')] : ['--chol', f('chol')];
+  const cov =
+    family === 'diag'
+      ? ['--std', f('std')]
+      : family === 'lowrank'
+        ? ['--factor', f('factor'), '--diag-std', f('dstd')]
+        : ['--chol', f('chol')];
   return ['elbo', '--data', f('x'), '--weights', f('w'), '--mean', f('mean'), ...cov];
 }
 
@@ -60,7 +66,17 @@ describe('entropy-sc elbo', () => {
     expect(result.code).toBe(0);
     const got = JSON.parse(result.stdout);
     const expected = ref.entropyElbo(p.x, p.w, p.q, 1.5, 0.5);
-    expect(Object.keys(got)).toEqual(['elbo', 'entropy_q', 'entropy_prior', 'entropy_likelihood', 'lambda', 'sigma2', 'n', 'd', 'h']);
+    expect(Object.keys(got)).toEqual([
+      'elbo',
+      'entropy_q',
+      'entropy_prior',
+      'entropy_likelihood',
+      'lambda',
+      'sigma2',
+      'n',
+      'd',
+      'h',
+    ]);
     expect(relativeError(got.elbo, expected.elbo)).toBeLessThan(1e-6);
     expect(relativeError(got.entropy_q, expected.entropyQ)).toBeLessThan(1e-6);
     expect(relativeError(got.entropy_prior, expected.entropyPrior)).toBeLessThan(1e-6);
@@ -84,23 +100,112 @@ describe('entropy-sc elbo', () => {
       // a valid .npy header with an int32 dtype
       const header = "{'descr': '<i4', 'fortran_order': False, 'shape': (4, 3), }";
       const padded = header + ' '.repeat(128 - 10 - header.length - 1) + '\n';
-      const bytes = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from([padded.length, 0]), Buffer.from(padded, 'latin1'), Buffer.alloc(48)]);
+      const bytes = Buffer.concat([
+        Buffer.from([0x93]),
+        Buffer.from('NUMPY'),
+        Buffer.from([1, 0]),
+        Buffer.from([padded.length, 0]),
+        Buffer.from(padded, 'latin1'),
+        Buffer.alloc(48),
+      ]);
       writeFileSync(path('int.npy'), bytes);
     });
 
-    const base = () => ['elbo', '--data', path('good-x.npy'), '--weights', path('good-w.npy'), '--mean', path('good-mean.npy')];
+    const base = () => [
+      'elbo',
+      '--data',
+      path('good-x.npy'),
+      '--weights',
+      path('good-w.npy'),
+      '--mean',
+      path('good-mean.npy'),
+    ];
     const cases: Array<[string, () => string[], RegExp]> = [
       ['missing file', () => [...base(), '--std', path('nope.npy')], /nope\.npy/],
-      ['not an .npy', () => ['elbo', '--data', path('not-npy.npy'), '--weights', path('good-w.npy'), '--mean', path('good-mean.npy'), '--std', path('good-std.npy')], /not-npy\.npy/],
-      ['wrong dtype', () => ['elbo', '--data', path('int.npy'), '--weights', path('good-w.npy'), '--mean', path('good-mean.npy'), '--std', path('good-std.npy')], /int\.npy.*(dtype|<i4)/],
-      ['mismatched D', () => ['elbo', '--data', path('x-wide.npy'), '--weights', path('good-w.npy'), '--mean', path('good-mean.npy'), '--std', path('good-std.npy')], /D=3.*D=5|D=5.*D=3/],
-      ['mismatched N', () => ['elbo', '--data', path('good-x.npy'), '--weights', path('good-w.npy'), '--mean', path('mean-short.npy'), '--std', path('good-std.npy')], /N=3.*N=4/],
+      [
+        'not an .npy',
+        () => [
+          'elbo',
+          '--data',
+          path('not-npy.npy'),
+          '--weights',
+          path('good-w.npy'),
+          '--mean',
+          path('good-mean.npy'),
+          '--std',
+          path('good-std.npy'),
+        ],
+        /not-npy\.npy/,
+      ],
+      [
+        'wrong dtype',
+        () => [
+          'elbo',
+          '--data',
+          path('int.npy'),
+          '--weights',
+          path('good-w.npy'),
+          '--mean',
+          path('good-mean.npy'),
+          '--std',
+          path('good-std.npy'),
+        ],
+        /int\.npy.*(dtype|<i4)/,
+      ],
+      [
+        'mismatched D',
+        () => [
+          'elbo',
+          '--data',
+          path('x-wide.npy'),
+          '--weights',
+          path('good-w.npy'),
+          '--mean',
+          path('good-mean.npy'),
+          '--std',
+          path('good-std.npy'),
+        ],
+        /D=3.*D=5|D=5.*D=3/,
+      ],
+      [
+        'mismatched N',
+        () => [
+          'elbo',
+          '--data',
+          path('good-x.npy'),
+          '--weights',
+          path('good-w.npy'),
+          '--mean',
+          path('mean-short.npy'),
+          '--std',
+          path('good-std.npy'),
+        ],
+        /N=3.*N=4/,
+      ],
       ['mismatched H', () => [...base(), '--std', path('std-h3.npy')], /H=3.*H=2/],
       ['std ≤ 0', () => [...base(), '--std', path('std-zero.npy')], /std-zero\.npy.*> 0.*\[1, 1\]/],
       ['NaN', () => [...base(), '--std', path('std-nan.npy')], /std-nan\.npy.*NaN.*\[2, 0\]/],
-      ['Inf', () => ['elbo', '--data', path('x-inf.npy'), '--weights', path('good-w.npy'), '--mean', path('good-mean.npy'), '--std', path('good-std.npy')], /x-inf\.npy.*Infinity.*\[2, 1\]/],
+      [
+        'Inf',
+        () => [
+          'elbo',
+          '--data',
+          path('x-inf.npy'),
+          '--weights',
+          path('good-w.npy'),
+          '--mean',
+          path('good-mean.npy'),
+          '--std',
+          path('good-std.npy'),
+        ],
+        /x-inf\.npy.*Infinity.*\[2, 1\]/,
+      ],
       ['no covariance', () => base(), /exactly one covariance/],
-      ['two covariances', () => [...base(), '--std', path('good-std.npy'), '--chol', path('good-std.npy')], /exactly one covariance/],
+      [
+        'two covariances',
+        () => [...base(), '--std', path('good-std.npy'), '--chol', path('good-std.npy')],
+        /exactly one covariance/,
+      ],
     ];
     it.each(cases)('%s: one line on stderr, non-zero exit', async (_name, argv, message) => {
       const result = await runCli(argv());

@@ -53,7 +53,8 @@ describe('elbo and evaluate on values float32 cannot carry (item 3)', () => {
     await writeNpy(file('mu-big.npy'), { data: withValue(mean, 3, 1e20), shape: [4, 2] }, f64);
     await writeNpy(file('s-tiny.npy'), { data: withValue(std, 5, 1e-25), shape: [4, 2] }, f64);
     await writeNpy(file('x-huge.npy'), { data: withValue(x, 0, 1e300), shape: [4, 3] }, f64);
-    const elbo = (data: string, mu: string, s: string) => run(['elbo', '--data', file(data), '--weights', file('w.npy'), '--mean', file(mu), '--std', file(s)]);
+    const elbo = (data: string, mu: string, s: string) =>
+      run(['elbo', '--data', file(data), '--weights', file('w.npy'), '--mean', file(mu), '--std', file(s)]);
     const [big, bigMean, tiny, huge, evaluated, fine] = await Promise.all([
       elbo('x-big.npy', 'mu.npy', 's.npy'),
       elbo('x.npy', 'mu-big.npy', 's.npy'),
@@ -62,7 +63,10 @@ describe('elbo and evaluate on values float32 cannot carry (item 3)', () => {
       run(['evaluate', '--weights', file('w.npy'), '--data', file('x-big.npy')]),
       elbo('x.npy', 'mu.npy', 's.npy'),
     ]);
-    expectOneLine(big, /x-big\.npy: the value 1e\+20 at \[1, 1\] is beyond what the float32 computation can hold: point 1 gets squared error Infinity/);
+    expectOneLine(
+      big,
+      /x-big\.npy: the value 1e\+20 at \[1, 1\] is beyond what the float32 computation can hold: point 1 gets squared error Infinity/,
+    );
     expectOneLine(bigMean, /mu-big\.npy: the value 1e\+20 at \[1, 1\]/);
     expectOneLine(tiny, /s-tiny\.npy: the value 1e-25 at \[2, 1\] .* point 2 gets log det T -Infinity/);
     expectOneLine(huge, /x-huge\.npy: value 1e\+300 is beyond float32's range .* at \[0, 0\]/);
@@ -77,12 +81,22 @@ describe("elbo --chol ignores L's upper triangle (item 13)", () => {
   it('gives the float64 reference of the lower triangle whatever the upper one holds, NaN included', async () => {
     const p = randomProblem(13, 'full', 40, 5, 4);
     if (p.q.family !== 'full') throw new Error('full problem expected');
-    const garbage = p.q.chol.map((l) => l.map((row, i) => row.map((v, j) => (j > i ? (i + j) % 2 ? NaN : 1e30 : v))));
+    const garbage = p.q.chol.map((l) => l.map((row, i) => row.map((v, j) => (j > i ? ((i + j) % 2 ? NaN : 1e30) : v))));
     await writeNpy(file('fx.npy'), { data: p.x.flat(), shape: [p.n, p.d] }, f64);
     await writeNpy(file('fw.npy'), { data: p.w.flat(), shape: [p.d, p.h] }, f64);
     await writeNpy(file('fmu.npy'), { data: p.q.mean.flat(), shape: [p.n, p.h] }, f64);
     await writeNpy(file('fl.npy'), { data: garbage.flat(2), shape: [p.n, p.h, p.h] }, f64);
-    const r = await run(['elbo', '--data', file('fx.npy'), '--weights', file('fw.npy'), '--mean', file('fmu.npy'), '--chol', file('fl.npy')]);
+    const r = await run([
+      'elbo',
+      '--data',
+      file('fx.npy'),
+      '--weights',
+      file('fw.npy'),
+      '--mean',
+      file('fmu.npy'),
+      '--chol',
+      file('fl.npy'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const expected = ref.entropyElbo(p.x, p.w, p.q).elbo;
@@ -94,10 +108,16 @@ describe('train flags (items 9, 11, 14)', () => {
   it('refuses --anneal constructor, toString and __proto__ with one line; refuses a seed beyond 2³² − 1', async () => {
     const base = ['train', '--data', 'bars', '--latents', '10', '--epochs', '1'];
     const results = await Promise.all([
-      ...['constructor', 'toString', '__proto__'].map((a) => run([...base, '--anneal', a, '--out', file(`anneal-${a}`)])),
+      ...['constructor', 'toString', '__proto__'].map((a) =>
+        run([...base, '--anneal', a, '--out', file(`anneal-${a}`)]),
+      ),
       run([...base, '--seed', '4294967297', '--out', file('seed')]),
     ]);
-    results.slice(0, 3).forEach((r, i) => expectOneLine(r, new RegExp(`--anneal: cannot read '${['constructor', 'toString', '__proto__'][i]}'`)));
+    results
+      .slice(0, 3)
+      .forEach((r, i) =>
+        expectOneLine(r, new RegExp(`--anneal: cannot read '${['constructor', 'toString', '__proto__'][i]}'`)),
+      );
     const seed = results[3]!;
     expect(seed.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(seed.stderr).toMatch(/--seed.*4294967297.*\[0, 4294967295\]/);
@@ -110,7 +130,20 @@ describe('train flags (items 9, 11, 14)', () => {
     const [diag, full, lowrank] = await Promise.all([
       run([...bars, ...one, '--hidden', '8', '--inner', '8', '--blocks', '1', '--out', file('h3-diag')]),
       run([...bars, '--posterior', 'full', '--no-amortized', '--out', file('h3-full')]),
-      run([...bars, ...one, '--posterior', 'lowrank', '--hidden', '8', '--inner', '8', '--blocks', '1', '--out', file('h3-lowrank')]),
+      run([
+        ...bars,
+        ...one,
+        '--posterior',
+        'lowrank',
+        '--hidden',
+        '8',
+        '--inner',
+        '8',
+        '--blocks',
+        '1',
+        '--out',
+        file('h3-lowrank'),
+      ]),
     ]);
     for (const r of [diag, full, lowrank]) expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(file('h3-full/model.json'), 'utf8')).rank).toBeNull();
@@ -119,44 +152,51 @@ describe('train flags (items 9, 11, 14)', () => {
 });
 
 describe('output paths (items 5, 6)', () => {
-  it('fails at once with one line for /proc, /sys, a file, /dev/null, "", an existing folder for a file', { timeout: 180_000 }, async () => {
-    writeFileSync(file('a-file'), 'user data\n');
-    mkdirSync(file('a-folder'));
-    writeFileSync(file('a-folder/keep.txt'), 'user data\n');
-    const train = (out: string) => run(['train', '--data', 'bars', '--latents', '10', '--epochs', '1', '--out', out]);
-    const results = await Promise.all([
-      train('/proc/entropy-sc-test'),
-      train('/sys/entropy-sc-test'),
-      train(file('a-file')),
-      train('/dev/null'),
-      train(''),
-      run(['evaluate', '--weights', file('w.npy'), '--data', file('x.npy'), '--out', '/proc/x']),
-      run(['evaluate', '--weights', file('w.npy'), '--data', file('x.npy'), '--out', file('a-file')]),
-      run(['patches', '--data', 'images:', '--samples', '10', '--out', file('a-folder')]),
-      run(['patches', '--data', 'images:', '--samples', '10', '--out', '/dev/null']),
-    ]);
-    const patterns = [
-      /--out \/proc\/entropy-sc-test: \/proc is on the virtual proc file system/,
-      /--out \/sys\/entropy-sc-test: \/sys is on the virtual sysfs file system/,
-      /a-file is a file; give a folder/,
-      /--out \/dev\/null: \/dev\/null is not a folder/,
-      /--out: the folder name is empty/,
-      /--out \/proc\/x: \/proc is on the virtual proc file system/,
-      /a-file is a file; give a folder/,
-      /a-folder: is a folder; give the path of a file to write/,
-      /\/dev\/null: is not a regular file/,
-    ];
-    results.forEach((r, i) => expectOneLine(r, patterns[i]!));
-    expect(readFileSync(file('a-file'), 'utf8')).toBe('user data\n');
-    expect(readdirSync(file('a-folder'))).toEqual(['keep.txt']);
-  });
+  it(
+    'fails at once with one line for /proc, /sys, a file, /dev/null, "", an existing folder for a file',
+    { timeout: 180_000 },
+    async () => {
+      writeFileSync(file('a-file'), 'user data\n');
+      mkdirSync(file('a-folder'));
+      writeFileSync(file('a-folder/keep.txt'), 'user data\n');
+      const train = (out: string) => run(['train', '--data', 'bars', '--latents', '10', '--epochs', '1', '--out', out]);
+      const results = await Promise.all([
+        train('/proc/entropy-sc-test'),
+        train('/sys/entropy-sc-test'),
+        train(file('a-file')),
+        train('/dev/null'),
+        train(''),
+        run(['evaluate', '--weights', file('w.npy'), '--data', file('x.npy'), '--out', '/proc/x']),
+        run(['evaluate', '--weights', file('w.npy'), '--data', file('x.npy'), '--out', file('a-file')]),
+        run(['patches', '--data', 'images:', '--samples', '10', '--out', file('a-folder')]),
+        run(['patches', '--data', 'images:', '--samples', '10', '--out', '/dev/null']),
+      ]);
+      const patterns = [
+        /--out \/proc\/entropy-sc-test: \/proc is on the virtual proc file system/,
+        /--out \/sys\/entropy-sc-test: \/sys is on the virtual sysfs file system/,
+        /a-file is a file; give a folder/,
+        /--out \/dev\/null: \/dev\/null is not a folder/,
+        /--out: the folder name is empty/,
+        /--out \/proc\/x: \/proc is on the virtual proc file system/,
+        /a-file is a file; give a folder/,
+        /a-folder: is a folder; give the path of a file to write/,
+        /\/dev\/null: is not a regular file/,
+      ];
+      results.forEach((r, i) => expectOneLine(r, patterns[i]!));
+      expect(readFileSync(file('a-file'), 'utf8')).toBe('user data\n');
+      expect(readdirSync(file('a-folder'))).toEqual(['keep.txt']);
+    },
+  );
 
   it.runIf(process.getuid?.() === 0)('says so when the user cannot write the folder (run as nobody)', async () => {
     const locked = file('locked');
     mkdirSync(locked);
     chmodSync(locked, 0o755);
     chmodSync(dir, 0o755);
-    const r = await run(['train', '--data', 'bars', '--latents', '10', '--epochs', '1', '--out', join(locked, 'run')], { uid: 65534, gid: 65534 });
+    const r = await run(['train', '--data', 'bars', '--latents', '10', '--epochs', '1', '--out', join(locked, 'run')], {
+      uid: 65534,
+      gid: 65534,
+    });
     expectOneLine(r, /cannot write into .*locked \(permission denied\)/);
   });
 });

@@ -13,7 +13,22 @@ import { tempDir, type CliResult } from '../helpers/cli.ts';
 
 const root = join(import.meta.dirname, '../..');
 const bin = join(root, 'bin/entropy-sc.js');
-const small = ['--data', 'bars', '--samples', '200', '--latents', '10', '--hidden', '16', '--inner', '16', '--blocks', '1', '--workers', '1'];
+const small = [
+  '--data',
+  'bars',
+  '--samples',
+  '200',
+  '--latents',
+  '10',
+  '--hidden',
+  '16',
+  '--inner',
+  '16',
+  '--blocks',
+  '1',
+  '--workers',
+  '1',
+];
 
 function start(args: string[], command = [process.execPath, bin]): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(command[0]!, [...command.slice(1), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -21,14 +36,16 @@ function start(args: string[], command = [process.execPath, bin]): { child: Chil
   let stderr = '';
   child.stdout!.on('data', (c) => (stdout += c));
   child.stderr!.on('data', (c) => (stderr += c));
-  const done = new Promise<CliResult>((resolve) => child.on('exit', (code, signal) => resolve({ code: code ?? 128 + (signal === 'SIGINT' ? 2 : 15), stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code: code ?? 128 + (signal === 'SIGINT' ? 2 : 15), stdout, stderr })),
+  );
   return { child, done };
 }
 const run = (args: string[]) => start(args).done;
 /** stderr without the per-epoch progress lines. */
 const messages = (r: CliResult) => r.stderr.split('\n').filter((l) => l && !/^epoch \d+/.test(l));
 const until = async (condition: () => boolean, ms = 120_000) => {
-  for (const end = Date.now() + ms; !condition(); ) {
+  for (const end = Date.now() + ms; !condition();) {
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -49,7 +66,11 @@ describe('a diverged run (items 1, 2)', () => {
     const out = join(tempDir(), 'run');
     const r = await run(['train', ...small, '--epochs', '1', '--lr', '1e9', '--out', out]);
     expect(r.code).toBe(1);
-    expect(messages(r)).toEqual([expect.stringMatching(/^entropy-sc: epoch 1 diverged \(.* = NaN\); nothing was written\. Start a new run in another --out with a smaller --lr \(this run: --lr 1000000000.*try --lr 100000000\)$/)]);
+    expect(messages(r)).toEqual([
+      expect.stringMatching(
+        /^entropy-sc: epoch 1 diverged \(.* = NaN\); nothing was written\. Start a new run in another --out with a smaller --lr \(this run: --lr 1000000000.*try --lr 100000000\)$/,
+      ),
+    ]);
     expect(readdirSync(out)).toEqual([]);
   });
 });
@@ -62,7 +83,9 @@ describe('checkpoints (items 7, 15)', () => {
     const good = readFileSync(checkpoint);
     const complete = await run(['train', ...small, '--epochs', '1', '--out', out, '--resume']);
     expect(complete.code).toBe(0);
-    expect(messages(complete)).toEqual([expect.stringMatching(/the run is already complete \(1 epochs done, --epochs 1\); nothing was changed/)]);
+    expect(messages(complete)).toEqual([
+      expect.stringMatching(/the run is already complete \(1 epochs done, --epochs 1\); nothing was changed/),
+    ]);
     const flipped = Buffer.from(good);
     flipped[flipped.length - 100]! ^= 0x10; // a bit of the array data
     const results = [];
@@ -72,11 +95,15 @@ describe('checkpoints (items 7, 15)', () => {
     }
     for (const r of results) {
       expect(r.code).toBe(1);
-      expect(messages(r)).toEqual([expect.stringMatching(/checkpoint\.ckpt: the checkpoint is damaged \(its SHA-256 checksum does not match/)]);
+      expect(messages(r)).toEqual([
+        expect.stringMatching(/checkpoint\.ckpt: the checkpoint is damaged \(its SHA-256 checksum does not match/),
+      ]);
     }
     writeFileSync(checkpoint, Buffer.concat([Buffer.from('ESCKPT01'), good.subarray(8)]));
     const older = await run(['train', ...small, '--epochs', '2', '--out', out, '--resume']);
-    expect(messages(older)).toEqual([expect.stringMatching(/a checkpoint of an older entropy-sc \(format ESCKPT01, without a checksum\)/)]);
+    expect(messages(older)).toEqual([
+      expect.stringMatching(/a checkpoint of an older entropy-sc \(format ESCKPT01, without a checksum\)/),
+    ]);
   });
 });
 
@@ -89,7 +116,13 @@ describe('run folder lock (item 10) and signals (items 12, 17)', () => {
     expect(trainer).not.toBe(first.child.pid); // the supervisor's child trains
     const second = await run(['train', ...small, '--epochs', '200', '--out', out, '--resume']);
     expect(second.code).toBe(1);
-    expect(messages(second)).toEqual([expect.stringMatching(new RegExp(`is in use by another entropy-sc run \\(pid ${trainer} on .*\\); wait for it to end or choose another --out`))]);
+    expect(messages(second)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `is in use by another entropy-sc run \\(pid ${trainer} on .*\\); wait for it to end or choose another --out`,
+        ),
+      ),
+    ]);
     // an in-flight write of the trainer, and a file of the user's
     writeFileSync(join(out, `metrics.jsonl.tmp-${trainer}-0123456789ab`), 'partial');
     writeFileSync(join(out, 'notes.txt'), 'mine');
@@ -123,7 +156,9 @@ describe('run folder lock (item 10) and signals (items 12, 17)', () => {
     direct.child.kill('SIGTERM');
     const r = await direct.done;
     expect(r.code).toBe(143);
-    expect(messages(r)).toEqual([expect.stringMatching(/^entropy-sc: stopped( before the first checkpoint|; resume with --resume)$/)]);
+    expect(messages(r)).toEqual([
+      expect.stringMatching(/^entropy-sc: stopped( before the first checkpoint|; resume with --resume)$/),
+    ]);
   });
 });
 
@@ -137,9 +172,19 @@ describe('one-line errors (items 8, 16, 18)', () => {
       run(['patches', '--data', 'images:', '--samples', '10000000000', '--out', join(dir, 'p.npy')]),
       run(['train', ...small, '--epochs', '1', '--batch', '1000000000', '--out', join(dir, 'e')]),
     ]);
-    expect(messages(samples)).toEqual([expect.stringMatching(/this run needs an array of 25000000000 values.*data \[N=1000000000, D=25\], about 93\.1 GiB/)]);
-    expect(messages(latents)).toEqual([expect.stringMatching(/^entropy-sc: this run needs .*; the largest part is .*GiB/)]);
-    expect(messages(hidden)).toEqual([expect.stringMatching(/this run needs about [\d.]+ GiB of tensor memory, more than the wasm backend's 4\.00 GiB heap/)]);
+    expect(messages(samples)).toEqual([
+      expect.stringMatching(
+        /this run needs an array of 25000000000 values.*data \[N=1000000000, D=25\], about 93\.1 GiB/,
+      ),
+    ]);
+    expect(messages(latents)).toEqual([
+      expect.stringMatching(/^entropy-sc: this run needs .*; the largest part is .*GiB/),
+    ]);
+    expect(messages(hidden)).toEqual([
+      expect.stringMatching(
+        /this run needs about [\d.]+ GiB of tensor memory, more than the wasm backend's 4\.00 GiB heap/,
+      ),
+    ]);
     expect(messages(patches)).toEqual([expect.stringMatching(/data \[N=10000000000, D=256\], about 9\.31 TiB/)]);
     for (const r of [samples, latents, hidden, patches]) expect(r.code).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(['e']); // refused runs created nothing
@@ -153,7 +198,10 @@ describe('one-line errors (items 8, 16, 18)', () => {
     // A fault no code path expects: thrown from a timer of the training process once it runs.
     const out = join(tempDir(), 'run');
     const fault = `import { existsSync } from 'node:fs'; const t = setInterval(() => { if (process.env.ENTROPY_SC_SUPERVISOR && existsSync(${JSON.stringify(join(out, LOCK_NAME))})) { clearInterval(t); throw new TypeError('injected fault'); } }, 50); t.unref();`;
-    const crash = await start(['train', ...small, '--epochs', '200', '--out', out], [process.execPath, '--import', `data:text/javascript,${encodeURIComponent(fault)}`, bin]).done;
+    const crash = await start(
+      ['train', ...small, '--epochs', '200', '--out', out],
+      [process.execPath, '--import', `data:text/javascript,${encodeURIComponent(fault)}`, bin],
+    ).done;
     expect(crash.code).toBe(1);
     const lines = messages(crash);
     expect(lines).toHaveLength(1);

@@ -8,7 +8,27 @@ import { describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../../training/checkpoint/checkpoint-file.ts';
 import { runBinary, runCli, tempDir } from '../helpers/cli.ts';
 
-const base = ['train', '--data', 'bars', '--latents', '10', '--samples', '200', '--epochs', '1', '--batch', '100', '--hidden', '16', '--inner', '24', '--blocks', '1', '--workers', '1'];
+const base = [
+  'train',
+  '--data',
+  'bars',
+  '--latents',
+  '10',
+  '--samples',
+  '200',
+  '--epochs',
+  '1',
+  '--batch',
+  '100',
+  '--hidden',
+  '16',
+  '--inner',
+  '24',
+  '--blocks',
+  '1',
+  '--workers',
+  '1',
+];
 
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n');
@@ -54,7 +74,10 @@ describe('train --resume', () => {
 
   it('refuses a checkpoint whose settings this version cannot read', async () => {
     const old = tempDir();
-    await saveCheckpoint(join(old, 'checkpoint.ckpt'), { state: { epoch: 1, config: { data: 'bars', latents: 10 } }, arrays: {} });
+    await saveCheckpoint(join(old, 'checkpoint.ckpt'), {
+      state: { epoch: 1, config: { data: 'bars', latents: 10 } },
+      arrays: {},
+    });
     const r = await runCli([...base, '--out', old, '--epochs', '2', '--resume']);
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/written by an incompatible version/);

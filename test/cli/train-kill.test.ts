@@ -10,8 +10,27 @@ import { runBinary, tempDir } from '../helpers/cli.ts';
 
 const bin = join(import.meta.dirname, '../../bin/entropy-sc.js');
 const flags = (out: string) => [
-  'train', '--data', 'bars', '--latents', '10', '--epochs', '6', '--batch', '200', '--lr', '3e-3',
-  '--hidden', '32', '--inner', '48', '--blocks', '1', '--seed', '5', '--out', out,
+  'train',
+  '--data',
+  'bars',
+  '--latents',
+  '10',
+  '--epochs',
+  '6',
+  '--batch',
+  '200',
+  '--lr',
+  '3e-3',
+  '--hidden',
+  '32',
+  '--inner',
+  '48',
+  '--blocks',
+  '1',
+  '--seed',
+  '5',
+  '--out',
+  out,
 ];
 const metrics = (dir: string) =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8')

@@ -37,7 +37,9 @@ describe('writeFileAtomic', () => {
 
   it('rejects when the folder does not exist', async () => {
     const dir = await freshDir();
-    await expect(writeFileAtomic(join(dir, 'missing', 'f.txt'), 'x')).rejects.toThrow(/f\.txt: cannot write, its folder .*missing does not exist/);
+    await expect(writeFileAtomic(join(dir, 'missing', 'f.txt'), 'x')).rejects.toThrow(
+      /f\.txt: cannot write, its folder .*missing does not exist/,
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 });

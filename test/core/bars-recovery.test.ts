@@ -8,7 +8,8 @@ const D = SIZE * SIZE;
 const H = 2 * SIZE;
 
 /** Column k of a row-major [rows, cols] matrix. */
-const column = (m: ArrayLike<number>, rows: number, cols: number, k: number) => Array.from({ length: rows }, (_, i) => m[i * cols + k]!);
+const column = (m: ArrayLike<number>, rows: number, cols: number, k: number) =>
+  Array.from({ length: rows }, (_, i) => m[i * cols + k]!);
 const absCosine = (a: number[], b: number[]) => {
   const dot = a.reduce((s, v, i) => s + v * b[i]!, 0);
   return Math.abs(dot) / Math.hypot(...a) / Math.hypot(...b);
@@ -52,7 +53,9 @@ describe('barsRecovery', () => {
     const learned = fromColumns([unit(2), unit(-12)], 3);
 
     // Greedy: take the best remaining pair with |cos| ≥ 0.95 until none is left.
-    const pairs = [0, 1].flatMap((l) => [0, 1].map((t) => ({ l, t, c: absCosine(column(learned, 3, 2, l), column(trueFields, 3, 2, t)) })));
+    const pairs = [0, 1].flatMap((l) =>
+      [0, 1].map((t) => ({ l, t, c: absCosine(column(learned, 3, 2, l), column(trueFields, 3, 2, t)) })),
+    );
     const usedL = new Set<number>();
     const usedT = new Set<number>();
     for (const p of pairs.filter((p) => p.c >= 0.95).sort((a, b) => b.c - a.c))
@@ -102,13 +105,17 @@ describe('barsRecovery', () => {
     columns.push(new Array<number>(D).fill(0));
     for (let k = 0; k < 8; k++) columns.push(Array.from({ length: D }, () => rng.normal()));
     const order = rng.permutation(columns.length);
-    const learned = fromColumns(Array.from(order, (k) => columns[k]!), D);
+    const learned = fromColumns(
+      Array.from(order, (k) => columns[k]!),
+      D,
+    );
 
     const result = barsRecovery(learned, D, columns.length, truth, H);
     expect(result).toMatchObject({ recovered: H, total: H, allRecovered: true });
     const learnedUsed = new Set(result.matches.map((m) => m.learned));
     expect(learnedUsed.size).toBe(H);
-    for (const m of result.matches) expect(order[m.learned] === m.bar || (m.bar === 0 && order[m.learned] === H)).toBe(true);
+    for (const m of result.matches)
+      expect(order[m.learned] === m.bar || (m.bar === 0 && order[m.learned] === H)).toBe(true);
     expect(result.matches.every((m) => Number.isFinite(m.cosine))).toBe(true);
 
     // Fewer learned fields than bars: at most that many recovered.

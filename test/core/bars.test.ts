@@ -40,9 +40,13 @@ describe('barsDictionary', () => {
     const seen = new Set<string>();
     for (let k = 0; k < 2 * size; k++) {
       const lines = picture(w, size, k).split('/');
-      const isHorizontal = lines.filter((line) => line === '11111').length === 1 && lines.every((line) => line === '11111' || line === '00000');
+      const isHorizontal =
+        lines.filter((line) => line === '11111').length === 1 &&
+        lines.every((line) => line === '11111' || line === '00000');
       const columns = Array.from({ length: size }, (_, c) => lines.map((line) => line[c]).join(''));
-      const isVertical = columns.filter((col) => col === '11111').length === 1 && columns.every((col) => col === '11111' || col === '00000');
+      const isVertical =
+        columns.filter((col) => col === '11111').length === 1 &&
+        columns.every((col) => col === '11111' || col === '00000');
       expect(k < size ? isHorizontal : isVertical).toBe(true);
       seen.add(picture(w, size, k));
     }

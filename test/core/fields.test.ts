@@ -75,7 +75,13 @@ describe('renderFields', () => {
   });
 
   it('handles all-zero and non-finite fields', () => {
-    const r = renderFields(fromColumns([[0, 0, 0, 0, 0, 0], [1, NaN, -1, 0, 0, Infinity]]), { ...layout, h: 2, scale: 1 });
+    const r = renderFields(
+      fromColumns([
+        [0, 0, 0, 0, 0, 0],
+        [1, NaN, -1, 0, 0, Infinity],
+      ]),
+      { ...layout, h: 2, scale: 1 },
+    );
     expect(getPixel(r, 1, 1)).toEqual([128, 128, 128]);
     const tile = at(1, 0, 0, 1, 2);
     expect(getPixel(r, tile.x, tile.y)).toEqual([255, 255, 255]);

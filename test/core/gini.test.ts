@@ -49,10 +49,13 @@ describe('gini', () => {
   it('gives a float32 vector the value of the same numbers in a plain array (ties, zeros of both signs, infinities, NaN)', () => {
     const rng = new Random(3);
     for (let trial = 0; trial < 50; trial++) {
-      const c = Float32Array.from({ length: 1 + rng.int(120) }, () => (rng.uniform() < 0.2 ? [0, -0, 1, -1][rng.int(4)]! : rng.laplace() * 10 ** rng.int(5)));
+      const c = Float32Array.from({ length: 1 + rng.int(120) }, () =>
+        rng.uniform() < 0.2 ? [0, -0, 1, -1][rng.int(4)]! : rng.laplace() * 10 ** rng.int(5),
+      );
       expect(gini(c)).toBe(gini(Array.from(c)));
     }
-    for (const special of [Infinity, -Infinity, NaN]) expect(gini(Float32Array.of(1, special, -2))).toBe(gini([1, special, -2]));
+    for (const special of [Infinity, -Infinity, NaN])
+      expect(gini(Float32Array.of(1, special, -2))).toBe(gini([1, special, -2]));
   });
 
   it('is invariant to scaling and permutation, and lies in [0, 1 − 1/H]', () => {

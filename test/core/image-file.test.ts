@@ -28,7 +28,10 @@ describe('decodeImage (PNG)', () => {
 
   it('keeps 16-bit gray precision', () => {
     const image = decodeImage(encodePng(w, h, 0, 16, [0, 1, 257, 32768, 65534, 65535]), 'g16.png');
-    expectPixels(image.pixels, [0, 1, 257, 32768, 65534, 65535].map((v) => v / 65535));
+    expectPixels(
+      image.pixels,
+      [0, 1, 257, 32768, 65534, 65535].map((v) => v / 65535),
+    );
   });
 
   it('reads 1-bit gray', () => {
@@ -38,7 +41,10 @@ describe('decodeImage (PNG)', () => {
 
   it('ignores alpha in gray+alpha', () => {
     const image = decodeImage(encodePng(w, h, 4, 8, [10, 0, 20, 255, 30, 7, 40, 0, 50, 255, 60, 128]), 'ga.png');
-    expectPixels(image.pixels, [10, 20, 30, 40, 50, 60].map((v) => v / 255));
+    expectPixels(
+      image.pixels,
+      [10, 20, 30, 40, 50, 60].map((v) => v / 255),
+    );
   });
 
   it('converts RGB and RGBA to luminance', () => {
@@ -59,7 +65,10 @@ describe('decodeImage (PNG)', () => {
     ];
     const indices = [2, 1, 0, 0, 1, 2];
     const image = decodeImage(encodePng(w, h, 3, 4, indices, palette), 'pal.png');
-    expectPixels(image.pixels, indices.map((i) => luminance(...palette[i]!) / 255));
+    expectPixels(
+      image.pixels,
+      indices.map((i) => luminance(...palette[i]!) / 255),
+    );
   });
 
   it('rejects a corrupt PNG with a UserError naming the file', () => {

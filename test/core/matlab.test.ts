@@ -90,12 +90,14 @@ const rows = 2;
 const cols = 3;
 const pages = 2;
 const columnMajor: number[] = [];
-for (let k = 1; k <= pages; k++) for (let j = 1; j <= cols; j++) for (let i = 1; i <= rows; i++) columnMajor.push(100 * k + 10 * i + j);
+for (let k = 1; k <= pages; k++)
+  for (let j = 1; j <= cols; j++) for (let i = 1; i <= rows; i++) columnMajor.push(100 * k + 10 * i + j);
 const expectedImages = [
   [111, 112, 113, 121, 122, 123],
   [211, 212, 213, 221, 222, 223],
 ];
-const images = (vars: Variable[], options?: { bigEndian?: boolean }) => parseMatImages(writeMat(vars, options), 'test.mat');
+const images = (vars: Variable[], options?: { bigEndian?: boolean }) =>
+  parseMatImages(writeMat(vars, options), 'test.mat');
 
 describe('parseMatImages', () => {
   const base: Variable = { name: 'IMAGES', dims: [rows, cols, pages], values: columnMajor };
@@ -137,7 +139,9 @@ describe('parseMatImages', () => {
 
   it('names what is wrong', () => {
     expect(() => images([{ ...base, name: 'IMAGESr' }])).toThrow(/no variable IMAGES \(variables: IMAGESr\)/);
-    expect(() => images([{ ...base, dims: [1, 2, 3, 2], values: new Array(12).fill(0) }])).toThrow(/dimensions 1x2x3x2/);
+    expect(() => images([{ ...base, dims: [1, 2, 3, 2], values: new Array(12).fill(0) }])).toThrow(
+      /dimensions 1x2x3x2/,
+    );
     expect(() => images([{ ...base, arrayClass: 4 }])).toThrow(/char array/);
     expect(() => images([{ ...base, complex: true }])).toThrow(/complex/);
     expect(() => images([{ ...base, values: columnMajor.slice(1) }])).toThrow(/11 values/);

@@ -3,7 +3,12 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function scratchDir(): { dir: string; path: (name: string) => string; files: () => string[]; remove: () => void } {
+export function scratchDir(): {
+  dir: string;
+  path: (name: string) => string;
+  files: () => string[];
+  remove: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'entropy-sc-npy-'));
   return {
     dir,
@@ -14,7 +19,11 @@ export function scratchDir(): { dir: string; path: (name: string) => string; fil
 }
 
 /** "\x93NUMPY", version, little-endian header length (2 bytes for 1.0, 4 otherwise), header text. */
-export function npyBytes(headerText: string, data: Uint8Array = new Uint8Array(), version: [number, number] = [1, 0]): Uint8Array {
+export function npyBytes(
+  headerText: string,
+  data: Uint8Array = new Uint8Array(),
+  version: [number, number] = [1, 0],
+): Uint8Array {
   const text = version[0] === 3 ? Buffer.from(headerText, 'utf8') : Buffer.from(headerText, 'latin1');
   const lengthBytes = version[0] === 1 ? 2 : 4;
   const prefix = Buffer.alloc(8 + lengthBytes);

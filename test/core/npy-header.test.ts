@@ -9,19 +9,57 @@ import { npyBytes } from './npy-files.ts';
  * padding spaces, and '\n' as the last byte; magic + length + text is a multiple of 64 bytes.
  */
 const NUMPY_HEADERS: Array<{ dtype: NpyDtype; shape: number[]; fortran: boolean; text: string }> = [
-  { dtype: 'float32', shape: [2, 3], fortran: false, text: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + ' '.repeat(58) + '\n' },
-  { dtype: 'float64', shape: [0, 5], fortran: false, text: "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 5), }" + ' '.repeat(58) + '\n' },
-  { dtype: 'float32', shape: [1, 5], fortran: false, text: "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 5), }" + ' '.repeat(58) + '\n' },
-  { dtype: 'float64', shape: [5], fortran: false, text: "{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }" + ' '.repeat(60) + '\n' },
-  { dtype: 'float32', shape: [], fortran: false, text: "{'descr': '<f4', 'fortran_order': False, 'shape': (), }" + ' '.repeat(62) + '\n' },
-  { dtype: 'float64', shape: [10, 2], fortran: false, text: "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 2), }" + ' '.repeat(57) + '\n' },
-  { dtype: 'float32', shape: [2, 3, 4], fortran: true, text: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }" + ' '.repeat(56) + '\n' },
+  {
+    dtype: 'float32',
+    shape: [2, 3],
+    fortran: false,
+    text: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + ' '.repeat(58) + '\n',
+  },
+  {
+    dtype: 'float64',
+    shape: [0, 5],
+    fortran: false,
+    text: "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 5), }" + ' '.repeat(58) + '\n',
+  },
+  {
+    dtype: 'float32',
+    shape: [1, 5],
+    fortran: false,
+    text: "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 5), }" + ' '.repeat(58) + '\n',
+  },
+  {
+    dtype: 'float64',
+    shape: [5],
+    fortran: false,
+    text: "{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }" + ' '.repeat(60) + '\n',
+  },
+  {
+    dtype: 'float32',
+    shape: [],
+    fortran: false,
+    text: "{'descr': '<f4', 'fortran_order': False, 'shape': (), }" + ' '.repeat(62) + '\n',
+  },
+  {
+    dtype: 'float64',
+    shape: [10, 2],
+    fortran: false,
+    text: "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 2), }" + ' '.repeat(57) + '\n',
+  },
+  {
+    dtype: 'float32',
+    shape: [2, 3, 4],
+    fortran: true,
+    text: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }" + ' '.repeat(56) + '\n',
+  },
   // The spare spaces push this one past 128 bytes (older NumPy, without them, would stop at 128).
   {
     dtype: 'float64',
     shape: new Array<number>(16).fill(1),
     fortran: false,
-    text: `{'descr': '<f8', 'fortran_order': False, 'shape': (${new Array(16).fill(1).join(', ')}), }` + ' '.repeat(80) + '\n',
+    text:
+      `{'descr': '<f8', 'fortran_order': False, 'shape': (${new Array(16).fill(1).join(', ')}), }` +
+      ' '.repeat(80) +
+      '\n',
   },
 ];
 
@@ -29,7 +67,9 @@ describe('formatNpyHeader', () => {
   it.each(NUMPY_HEADERS)('writes the bytes NumPy writes for $dtype $shape', ({ dtype, shape, fortran, text }) => {
     const expected = npyBytes(text);
     expect(expected.length % 64).toBe(0);
-    expect(Buffer.from(formatNpyHeader({ dtype, shape, fortranOrder: fortran })).equals(Buffer.from(expected))).toBe(true);
+    expect(Buffer.from(formatNpyHeader({ dtype, shape, fortranOrder: fortran })).equals(Buffer.from(expected))).toBe(
+      true,
+    );
   });
 
   it('switches to version 2.0 when the header outgrows 65535 bytes', () => {
@@ -45,17 +85,35 @@ describe('formatNpyHeader', () => {
 describe('parseNpyHeader', () => {
   it.each(NUMPY_HEADERS)('reads the header NumPy writes for $dtype $shape', ({ dtype, shape, fortran, text }) => {
     const bytes = npyBytes(text);
-    expect(parseNpyHeader(bytes, 'a.npy')).toEqual({ dtype, shape, fortranOrder: fortran, dataOffset: bytes.length, version: 1 });
+    expect(parseNpyHeader(bytes, 'a.npy')).toEqual({
+      dtype,
+      shape,
+      fortranOrder: fortran,
+      dataOffset: bytes.length,
+      version: 1,
+    });
   });
 
   it('reads versions 2.0 and 3.0 (UTF-8) headers', () => {
     const text = "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 7), }" + ' '.repeat(56) + '\n';
     const v2 = npyBytes(text, undefined, [2, 0]);
     expect(v2.length).toBe(128);
-    expect(parseNpyHeader(v2, 'a.npy')).toEqual({ dtype: 'float64', shape: [4, 7], fortranOrder: false, dataOffset: 128, version: 2 });
+    expect(parseNpyHeader(v2, 'a.npy')).toEqual({
+      dtype: 'float64',
+      shape: [4, 7],
+      fortranOrder: false,
+      dataOffset: 128,
+      version: 2,
+    });
     // Version 3.0 exists for UTF-8 text: here a non-ASCII character in (ignored) padding position.
     const v3 = npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (3,), }\u00a0\n", undefined, [3, 0]);
-    expect(parseNpyHeader(v3, 'a.npy')).toMatchObject({ dtype: 'float32', shape: [3], fortranOrder: true, version: 3, dataOffset: v3.length });
+    expect(parseNpyHeader(v3, 'a.npy')).toMatchObject({
+      dtype: 'float32',
+      shape: [3],
+      fortranOrder: true,
+      version: 3,
+      dataOffset: v3.length,
+    });
   });
 
   it('accepts what other writers produce: other key order, no trailing comma, double quotes, Python 2 longs, 16-byte alignment', () => {
@@ -65,7 +123,8 @@ describe('parseNpyHeader', () => {
       ["{'descr':'<f4','fortran_order':False,'shape':(7,)}", [7]],
       ["{'descr': u'<f4', 'fortran_order': False, 'shape': (0,), }\n", [0]],
     ];
-    for (const [text, shape] of variants) expect(parseNpyHeader(npyBytes(text), 'a.npy')).toMatchObject({ dtype: 'float32', shape });
+    for (const [text, shape] of variants)
+      expect(parseNpyHeader(npyBytes(text), 'a.npy')).toMatchObject({ dtype: 'float32', shape });
   });
 
   it.each([
@@ -99,7 +158,9 @@ describe('parseNpyHeader', () => {
 
   it('refuses structured dtypes', () => {
     const bytes = npyBytes("{'descr': [('a', '<f4'), ('b', '<f8')], 'fortran_order': False, 'shape': (2,), }\n");
-    expect(() => parseNpyHeader(bytes, 'W.npy')).toThrow(/W\.npy: expected dtype float32 or float64, got a structured dtype/);
+    expect(() => parseNpyHeader(bytes, 'W.npy')).toThrow(
+      /W\.npy: expected dtype float32 or float64, got a structured dtype/,
+    );
   });
 
   it.each([
@@ -127,11 +188,17 @@ describe('parseNpyHeader', () => {
     noMagic[1] = 0x4f;
     expect(() => parseNpyHeader(noMagic, 'X.npy')).toThrow(/^X\.npy: not an \.npy file/);
     expect(() => parseNpyHeader(new TextEncoder().encode('a,b\n1,2\n'), 'X.npy')).toThrow(/^X\.npy: not an \.npy file/);
-    for (const version of [[4, 0], [1, 1], [0, 0]] as Array<[number, number]>) {
+    for (const version of [
+      [4, 0],
+      [1, 1],
+      [0, 0],
+    ] as Array<[number, number]>) {
       const bytes = Uint8Array.from(good);
       bytes[6] = version[0];
       bytes[7] = version[1];
-      expect(() => parseNpyHeader(bytes, 'X.npy')).toThrow(new UserError(`X.npy: unsupported .npy format version ${version[0]}.${version[1]} (supported: 1.0, 2.0, 3.0)`));
+      expect(() => parseNpyHeader(bytes, 'X.npy')).toThrow(
+        new UserError(`X.npy: unsupported .npy format version ${version[0]}.${version[1]} (supported: 1.0, 2.0, 3.0)`),
+      );
     }
     expect(() => parseNpyHeader(good.subarray(0, 40), 'X.npy')).toThrow(/^X\.npy: truncated \.npy header$/);
   });

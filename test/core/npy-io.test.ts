@@ -33,7 +33,9 @@ describe('writeNpy / readNpy round trips', () => {
         // The bytes after the header are the values, little-endian, in C order.
         const header = await readNpyHeader(path);
         expect(header.dataOffset % 64).toBe(0);
-        expect(Buffer.from(readFileSync(path).subarray(header.dataOffset)).equals(Buffer.from(littleEndianBytes(data)))).toBe(true);
+        expect(
+          Buffer.from(readFileSync(path).subarray(header.dataOffset)).equals(Buffer.from(littleEndianBytes(data))),
+        ).toBe(true);
       })();
     });
 
@@ -56,7 +58,11 @@ describe('writeNpy / readNpy round trips', () => {
     const path = scratch.path('exact.npy');
     await writeNpy(path, { data: Float32Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] });
     const text = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + ' '.repeat(58) + '\n';
-    const expected = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00\x76\x00', 'latin1'), Buffer.from(text), Buffer.from(littleEndianBytes(Float32Array.of(1, 2, 3, 4, 5, 6)))]);
+    const expected = Buffer.concat([
+      Buffer.from('\x93NUMPY\x01\x00\x76\x00', 'latin1'),
+      Buffer.from(text),
+      Buffer.from(littleEndianBytes(Float32Array.of(1, 2, 3, 4, 5, 6))),
+    ]);
     expect(readFileSync(path).equals(expected)).toBe(true);
   });
 
@@ -67,7 +73,9 @@ describe('writeNpy / readNpy round trips', () => {
     expect(Array.from((await readNpy(path)).data)).toEqual([3, 4, 5]);
     expect(scratch.files().filter((f) => f.includes('.tmp-'))).toEqual([]);
     // A failed write (wrong length) leaves the old file alone.
-    await expect(writeNpy(path, { data: Float32Array.of(1), shape: [2] })).rejects.toThrow(/1 values do not fill shape \[2\]/);
+    await expect(writeNpy(path, { data: Float32Array.of(1), shape: [2] })).rejects.toThrow(
+      /1 values do not fill shape \[2\]/,
+    );
     expect(Array.from((await readNpy(path)).data)).toEqual([3, 4, 5]);
     expect(scratch.files().filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
@@ -109,18 +117,25 @@ describe('Fortran-order files', () => {
     return out;
   }
 
-  it.each([[[3, 4]], [[2, 3, 4]], [[4, 1, 3]], [[5]], [[1, 6]], [[2, 2, 2, 3]], [[0, 3]]])('reads %j into C order', async (shape) => {
-    const path = scratch.path(`fortran-${shape.join('x')}.npy`);
-    const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-    writeNpyBytes(path, `{'descr': '<f8', 'fortran_order': True, 'shape': ${tuple}, }\n`, littleEndianBytes(fortranData(shape, 'float64')));
-    const array = await readNpy(path);
-    expect(array.shape).toEqual(shape);
-    expect(Array.from(array.data)).toEqual(cOrderValues(shape));
-    // Streaming gives the same rows.
-    const streamed: number[] = [];
-    for await (const chunk of readNpyRows(path, { chunkRows: 2 })) streamed.push(...chunk.data);
-    expect(streamed).toEqual(cOrderValues(shape));
-  });
+  it.each([[[3, 4]], [[2, 3, 4]], [[4, 1, 3]], [[5]], [[1, 6]], [[2, 2, 2, 3]], [[0, 3]]])(
+    'reads %j into C order',
+    async (shape) => {
+      const path = scratch.path(`fortran-${shape.join('x')}.npy`);
+      const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+      writeNpyBytes(
+        path,
+        `{'descr': '<f8', 'fortran_order': True, 'shape': ${tuple}, }\n`,
+        littleEndianBytes(fortranData(shape, 'float64')),
+      );
+      const array = await readNpy(path);
+      expect(array.shape).toEqual(shape);
+      expect(Array.from(array.data)).toEqual(cOrderValues(shape));
+      // Streaming gives the same rows.
+      const streamed: number[] = [];
+      for await (const chunk of readNpyRows(path, { chunkRows: 2 })) streamed.push(...chunk.data);
+      expect(streamed).toEqual(cOrderValues(shape));
+    },
+  );
 });
 
 describe('bad files', () => {
@@ -129,14 +144,20 @@ describe('bad files', () => {
   const readers: Array<[string, (path: string) => Promise<unknown>]> = [
     ['readNpy', readNpy],
     ['readNpyHeader', readNpyHeader],
-    ['readNpyRows', async (path) => {
-      for await (const chunk of readNpyRows(path, { chunkRows: 1 })) void chunk;
-    }],
+    [
+      'readNpyRows',
+      async (path) => {
+        for await (const chunk of readNpyRows(path, { chunkRows: 1 })) void chunk;
+      },
+    ],
   ];
 
   async function expectUserError(path: string, message: RegExp): Promise<void> {
     for (const [, read] of readers) {
-      const error = await read(path).then(() => null, (e: unknown) => e);
+      const error = await read(path).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message.startsWith(`${path}: `)).toBe(true);
       expect((error as Error).message).toMatch(message);
@@ -190,7 +211,10 @@ describe('bad files', () => {
   it('truncated data and trailing bytes', async () => {
     const path = scratch.path('truncated.npy');
     writeNpyBytes(path, header, sixFloats.subarray(0, 20));
-    await expectUserError(path, /float32 array of shape \[2, 3\] needs 24 bytes of data, the file has 20 \(truncated\?\)$/);
+    await expectUserError(
+      path,
+      /float32 array of shape \[2, 3\] needs 24 bytes of data, the file has 20 \(truncated\?\)$/,
+    );
     writeNpyBytes(path, header, new Uint8Array(28));
     await expectUserError(path, /needs 24 bytes of data, the file has 28$/);
   });

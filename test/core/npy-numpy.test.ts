@@ -33,12 +33,36 @@ with open('v2.npy', 'wb') as fp: f.write_array(fp, a[1].astype(np.float32), vers
 np.save('big-endian.npy', a.astype('>f4'))
 `);
     const a = Array.from({ length: 24 }, (_, i) => i * 0.5 - 3);
-    expect(await readNpy(scratch.path('c.npy'))).toEqual({ data: Float32Array.from(a), shape: [2, 3, 4], dtype: 'float32' });
-    expect(await readNpy(scratch.path('fortran.npy'))).toEqual({ data: Float64Array.from(a), shape: [2, 3, 4], dtype: 'float64' });
-    expect(await readNpy(scratch.path('empty.npy'))).toEqual({ data: new Float32Array(), shape: [0, 5], dtype: 'float32' });
-    expect(await readNpy(scratch.path('row.npy'))).toEqual({ data: Float64Array.from(a), shape: [1, 24], dtype: 'float64' });
-    expect(await readNpy(scratch.path('v3.npy'))).toEqual({ data: Float64Array.from(a.slice(0, 12)), shape: [3, 4], dtype: 'float64' });
-    expect(await readNpy(scratch.path('v2.npy'))).toEqual({ data: Float32Array.from(a.slice(12)), shape: [3, 4], dtype: 'float32' });
+    expect(await readNpy(scratch.path('c.npy'))).toEqual({
+      data: Float32Array.from(a),
+      shape: [2, 3, 4],
+      dtype: 'float32',
+    });
+    expect(await readNpy(scratch.path('fortran.npy'))).toEqual({
+      data: Float64Array.from(a),
+      shape: [2, 3, 4],
+      dtype: 'float64',
+    });
+    expect(await readNpy(scratch.path('empty.npy'))).toEqual({
+      data: new Float32Array(),
+      shape: [0, 5],
+      dtype: 'float32',
+    });
+    expect(await readNpy(scratch.path('row.npy'))).toEqual({
+      data: Float64Array.from(a),
+      shape: [1, 24],
+      dtype: 'float64',
+    });
+    expect(await readNpy(scratch.path('v3.npy'))).toEqual({
+      data: Float64Array.from(a.slice(0, 12)),
+      shape: [3, 4],
+      dtype: 'float64',
+    });
+    expect(await readNpy(scratch.path('v2.npy'))).toEqual({
+      data: Float32Array.from(a.slice(12)),
+      shape: [3, 4],
+      dtype: 'float32',
+    });
     await expect(readNpy(scratch.path('big-endian.npy'))).rejects.toThrow(/big-endian dtype '>f4'/);
   });
 

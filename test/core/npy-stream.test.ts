@@ -54,7 +54,9 @@ describe('readNpyRows', () => {
 
   it('refuses 0-d arrays and bad chunk sizes', async () => {
     await writeNpy(scratch.path('scalar.npy'), { data: Float32Array.of(3), shape: [] });
-    await expect(readNpyRows(scratch.path('scalar.npy'), { chunkRows: 1 }).next()).rejects.toThrow(/scalar\.npy: expected an array of rows, got a 0-d array/);
+    await expect(readNpyRows(scratch.path('scalar.npy'), { chunkRows: 1 }).next()).rejects.toThrow(
+      /scalar\.npy: expected an array of rows, got a 0-d array/,
+    );
     await expect(readNpyRows(scratch.path('cube.npy'), { chunkRows: 0 }).next()).rejects.toThrow(RangeError);
   });
 });
@@ -66,7 +68,7 @@ describe('NpyWriter', () => {
     const writer = await createNpyWriter(path, { shape: [2500, 6] });
     expect(writer.dtype).toBe('float32');
     const rng = new Random(4);
-    for (let row = 0; row < 2500; ) {
+    for (let row = 0; row < 2500;) {
       const rows = Math.min(2500 - row, 1 + rng.int(200));
       await writer.write(data.subarray(row * 6, (row + rows) * 6));
       row += rows;

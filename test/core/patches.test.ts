@@ -34,7 +34,8 @@ function expectedWindows(images: GrayImage[], patch: number, samples: number, se
   return Array.from({ length: samples }, () => {
     const [image, top, left] = windows[rng.int(windows.length)]!;
     const values: number[] = [];
-    for (let i = 0; i < patch; i++) for (let j = 0; j < patch; j++) values.push(image.pixels[(top + i) * image.width + left + j]!);
+    for (let i = 0; i < patch; i++)
+      for (let j = 0; j < patch; j++) values.push(image.pixels[(top + i) * image.width + left + j]!);
     return values;
   });
 }
@@ -62,7 +63,9 @@ describe('extractPatches', () => {
   });
 
   it('rejects a patch larger than an image, and bad counts', () => {
-    expect(() => extractPatches(images, { patch: 5, samples: 10, seed: 0 })).toThrow(/patch size 5 is larger than image image2 \(4x4\)/);
+    expect(() => extractPatches(images, { patch: 5, samples: 10, seed: 0 })).toThrow(
+      /patch size 5 is larger than image image2 \(4x4\)/,
+    );
     expect(() => extractPatches(images, { patch: 5, samples: 10, seed: 0 })).toThrow(UserError);
     expect(() => extractPatches(images, { patch: 2, samples: 0, seed: 0 })).toThrow(UserError);
     expect(() => extractPatches([], { patch: 2, samples: 1, seed: 0 })).toThrow(UserError);
@@ -73,7 +76,14 @@ describe('extractPatches', () => {
 function imageFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'esc-patches-'));
   const rng = new Random(9);
-  const gray = (w: number, h: number) => encodePng(w, h, 0, 8, Array.from({ length: w * h }, () => rng.int(256)));
+  const gray = (w: number, h: number) =>
+    encodePng(
+      w,
+      h,
+      0,
+      8,
+      Array.from({ length: w * h }, () => rng.int(256)),
+    );
   writeFileSync(join(dir, 'b.png'), gray(20, 18));
   writeFileSync(join(dir, 'a.PNG'), gray(16, 16));
   writeFileSync(join(dir, 'notes.txt'), 'not an image');
@@ -120,11 +130,26 @@ describe('loadImageSet', () => {
     expect([camera.width, camera.height]).toEqual([512, 512]);
     const images = await loadImageSet(defaultImagesDir);
     expect(images.map((image) => image.name)).toEqual([
-      'astronaut.png', 'brick.png', 'camera.png', 'chelsea.png', 'coffee.png', 'grass.png', 'gravel.png',
-      'hubble_deep_field.jpg', 'rocket.jpg',
+      'astronaut.png',
+      'brick.png',
+      'camera.png',
+      'chelsea.png',
+      'coffee.png',
+      'grass.png',
+      'gravel.png',
+      'hubble_deep_field.jpg',
+      'rocket.jpg',
     ]);
     expect(images.map((image) => `${image.width}x${image.height}`)).toEqual([
-      '512x512', '512x512', '512x512', '256x256', '512x256', '512x512', '512x512', '512x512', '512x256',
+      '512x512',
+      '512x512',
+      '512x512',
+      '256x256',
+      '512x256',
+      '512x512',
+      '512x512',
+      '512x512',
+      '512x256',
     ]);
     for (const image of images) {
       const mean = image.pixels.reduce((a, b) => a + b, 0) / image.pixels.length;
@@ -172,7 +197,10 @@ function tinyMat(dims: number[], columnMajor: number[]): Buffer {
   dims.forEach((d, i) => dimBytes.writeInt32LE(d, 4 * i));
   const values = Buffer.alloc(8 * columnMajor.length);
   columnMajor.forEach((v, i) => values.writeDoubleLE(v, 8 * i));
-  const matrix = element(14, Buffer.concat([element(6, flags), element(5, dimBytes), element(1, Buffer.from('IMAGES')), element(9, values)]));
+  const matrix = element(
+    14,
+    Buffer.concat([element(6, flags), element(5, dimBytes), element(1, Buffer.from('IMAGES')), element(9, values)]),
+  );
   const header = Buffer.alloc(128, 0x20);
   header.write('MATLAB 5.0 MAT-file');
   header.writeUInt16LE(0x0100, 124);

@@ -15,6 +15,8 @@ describe('skipping normal deviates', () => {
         for (let i = 0; i < count; i++) called.normal();
         skipped.skipNormals(count);
         expect(skipped.state()).toEqual(called.state());
-        expect(Array.from({ length: 5 }, () => skipped.normal())).toEqual(Array.from({ length: 5 }, () => called.normal()));
+        expect(Array.from({ length: 5 }, () => skipped.normal())).toEqual(
+          Array.from({ length: 5 }, () => called.normal()),
+        );
       });
 });

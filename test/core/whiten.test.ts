@@ -7,7 +7,13 @@ import { cropToPowerOfTwo, largestPowerOfTwo, whitenImage, whiteningFilter } fro
 import { Random } from '../../src/random.ts';
 
 /** Direct DFT sum X[u,v] = Σ x[i,j] e^{∓2πi(ui/H + vj/W)} (sign − forward), no scaling. */
-function dft(re: Float64Array, im: Float64Array, width: number, height: number, sign = -1): [Float64Array, Float64Array] {
+function dft(
+  re: Float64Array,
+  im: Float64Array,
+  width: number,
+  height: number,
+  sign = -1,
+): [Float64Array, Float64Array] {
   const outRe = new Float64Array(width * height);
   const outIm = new Float64Array(width * height);
   for (let u = 0; u < height; u++) {
@@ -95,7 +101,9 @@ describe('whiteningFilter', () => {
 
 describe('cropToPowerOfTwo', () => {
   it('keeps the largest centred power-of-two rectangle', () => {
-    expect([largestPowerOfTwo(600), largestPowerOfTwo(400), largestPowerOfTwo(512), largestPowerOfTwo(1)]).toEqual([512, 256, 512, 1]);
+    expect([largestPowerOfTwo(600), largestPowerOfTwo(400), largestPowerOfTwo(512), largestPowerOfTwo(1)]).toEqual([
+      512, 256, 512, 1,
+    ]);
     const image: GrayImage = { width: 7, height: 5, pixels: Float64Array.from({ length: 35 }, (_, p) => p) };
     const cropped = cropToPowerOfTwo(image);
     expect([cropped.width, cropped.height]).toEqual([4, 4]);
@@ -110,7 +118,12 @@ describe('whitenImage', () => {
     const s = 8;
     const image = noise(s, s, 3);
     const mean = image.pixels.reduce((a, b) => a + b, 0) / (s * s);
-    const [fr, fi] = dft(image.pixels.map((p) => p - mean), new Float64Array(s * s), s, s);
+    const [fr, fi] = dft(
+      image.pixels.map((p) => p - mean),
+      new Float64Array(s * s),
+      s,
+      s,
+    );
     for (let u = 0; u < s; u++) {
       for (let v = 0; v < s; v++) {
         const f = Math.hypot(signed(u, s), signed(v, s));

@@ -33,7 +33,9 @@ export async function runCli(args: string[]): Promise<CliResult> {
 }
 
 export function runBinary(args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/entropy-sc.js'), ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/entropy-sc.js'), ...args], {
+    encoding: 'utf8',
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -15,7 +15,10 @@ const report = await evaluateEncoder(new Encoder(defaultEncoderConfig(d, h, 'dia
   x: Float32Array.from({ length: n * d }, () => rng.normal()),
   n,
   d,
-  w: tf.tensor2d(Float32Array.from({ length: d * h }, () => rng.normal()), [d, h]),
+  w: tf.tensor2d(
+    Float32Array.from({ length: d * h }, () => rng.normal()),
+    [d, h],
+  ),
   seed: 3,
 });
 process.stdout.write(`elbo ${report.elbo}\n`);

@@ -38,7 +38,9 @@ export function randomProblem(seed: number, family: PosteriorFamily, n: number, 
       mean,
       chol: Array.from({ length: n }, () =>
         Array.from({ length: h }, (_, i) =>
-          Array.from({ length: h }, (_, j) => (i === j ? positive() * (rng.uniform() < 0.5 ? -1 : 1) : 0.3 * rng.normal())),
+          Array.from({ length: h }, (_, j) =>
+            i === j ? positive() * (rng.uniform() < 0.5 ? -1 : 1) : 0.3 * rng.normal(),
+          ),
         ),
       ),
     };
@@ -54,7 +56,11 @@ export function toTensors(p: Problem): { x: tf.Tensor2D; w: tf.Tensor2D; q: Post
     case 'diag':
       return { x, w, q: { family: 'diag', mean, std: tf.tensor2d(p.q.std) } };
     case 'lowrank':
-      return { x, w, q: { family: 'lowrank', mean, factor: tf.tensor3d(p.q.factor), diagStd: tf.tensor2d(p.q.diagStd) } };
+      return {
+        x,
+        w,
+        q: { family: 'lowrank', mean, factor: tf.tensor3d(p.q.factor), diagStd: tf.tensor2d(p.q.diagStd) },
+      };
     case 'full':
       return { x, w, q: { family: 'full', mean, chol: tf.tensor3d(p.q.chol) } };
   }

@@ -19,7 +19,7 @@ export function erf64(x: number): number {
 }
 
 export function m64(a: number): number {
-  return Math.sqrt(2 / Math.PI) * Math.exp(-a * a / 2) + a * erf64(a / Math.SQRT2);
+  return Math.sqrt(2 / Math.PI) * Math.exp((-a * a) / 2) + a * erf64(a / Math.SQRT2);
 }
 
 export type Mat = number[][];

@@ -32,7 +32,10 @@ const readPackage = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && /\.(ts|js)$/.test(entry.name) && !entry.parentPath.split(sep).includes('node_modules'))
+    .filter(
+      (entry) =>
+        entry.isFile() && /\.(ts|js)$/.test(entry.name) && !entry.parentPath.split(sep).includes('node_modules'),
+    )
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
@@ -55,7 +58,9 @@ describe('package boundaries', () => {
   for (const [folder, mayImport] of Object.entries(allowed)) {
     it(`${folder}/ imports only what it may and declares what it imports`, () => {
       const manifest = readPackage(join(root, folder));
-      const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies, ...manifest.peerDependencies }));
+      const declared = new Set(
+        Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies, ...manifest.peerDependencies }),
+      );
       const problems: string[] = [];
       for (const file of sourceFiles(join(root, folder))) {
         const where = relative(root, file);
@@ -67,8 +72,10 @@ describe('package boundaries', () => {
           }
           if (isBuiltin(specifier)) continue;
           const name = packageOf(specifier);
-          if (name.startsWith('@entropy-sc/') && !mayImport.includes(name)) problems.push(`${where}: imports ${name}, above ${folder}/`);
-          if (!declared.has(name) && name !== manifest.name) problems.push(`${where}: imports ${name}, not declared in ${folder}/package.json`);
+          if (name.startsWith('@entropy-sc/') && !mayImport.includes(name))
+            problems.push(`${where}: imports ${name}, above ${folder}/`);
+          if (!declared.has(name) && name !== manifest.name)
+            problems.push(`${where}: imports ${name}, not declared in ${folder}/package.json`);
         }
       }
       expect(problems).toEqual([]);
@@ -111,7 +118,9 @@ describe('production dependency trees', () => {
   it.each(['inference', 'service'])('%s/ installs no TensorFlow.js', (folder) => {
     const tree = [...productionTree(folder).values()];
     expect(tree.length).toBeGreaterThan(0);
-    expect(tree.filter((name) => name.startsWith('@tensorflow/') || name.startsWith('@entropy-sc/training'))).toEqual([]);
+    expect(tree.filter((name) => name.startsWith('@tensorflow/') || name.startsWith('@entropy-sc/training'))).toEqual(
+      [],
+    );
   });
 
   it('the training tree does hold TensorFlow.js (the check sees through workspaces)', () => {

@@ -14,7 +14,8 @@ function decode(bytes: Uint8Array) {
 /** Pixels that are not white. */
 function inked(png: pngjs.PNG): number {
   let count = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (png.data[i]! < 250 || png.data[i + 1]! < 250 || png.data[i + 2]! < 250) count++;
+  for (let i = 0; i < png.data.length; i += 4)
+    if (png.data[i]! < 250 || png.data[i + 1]! < 250 || png.data[i + 2]! < 250) count++;
   return count;
 }
 
@@ -22,7 +23,12 @@ const line = (title: string): TopLevelSpec => ({
   title,
   width: 200,
   height: 100,
-  data: { values: [{ x: 1, y: 1 }, { x: 2, y: 3 }] },
+  data: {
+    values: [
+      { x: 1, y: 1 },
+      { x: 2, y: 3 },
+    ],
+  },
   mark: 'line',
   encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
 });
@@ -46,9 +52,19 @@ describe('chartPng', () => {
 
 describe('trainingCurvesSpec', () => {
   it('shows every epoch (from 1) and leaves NaN and ±Inf out instead of failing', async () => {
-    const rows = [0, 1, 2].map((epoch) => ({ epoch, elbo: epoch === 1 ? NaN : 10 + epoch, entropy_q: 1, entropy_prior: 2, entropy_likelihood: epoch === 2 ? Infinity : 3 }));
+    const rows = [0, 1, 2].map((epoch) => ({
+      epoch,
+      elbo: epoch === 1 ? NaN : 10 + epoch,
+      entropy_q: 1,
+      entropy_prior: 2,
+      entropy_likelihood: epoch === 2 ? Infinity : 3,
+    }));
     const spec = trainingCurvesSpec(rows) as { vconcat: Array<{ data: { values: Array<Record<string, unknown>> } }> };
-    expect(spec.vconcat[0]!.data.values).toEqual([{ epoch: 1, elbo: 10 }, { epoch: 2, elbo: null }, { epoch: 3, elbo: 12 }]);
+    expect(spec.vconcat[0]!.data.values).toEqual([
+      { epoch: 1, elbo: 10 },
+      { epoch: 2, elbo: null },
+      { epoch: 3, elbo: 12 },
+    ]);
     expect(spec.vconcat[1]!.data.values).toHaveLength(9);
     expect(spec.vconcat[1]!.data.values.filter((v) => v['value'] === null)).toHaveLength(1);
     const svg = await chartSvg(trainingCurvesSpec(rows));
@@ -79,7 +95,13 @@ describe('comparison charts', () => {
     expect(svg).toContain('diag');
     expect(svg).toContain('lowrank');
     const curves = runComparisonSpec([
-      { name: 'a', rows: [{ epoch: 0, elbo: 1, seconds: 2 }, { epoch: 1, elbo: 3, seconds: 2 }] },
+      {
+        name: 'a',
+        rows: [
+          { epoch: 0, elbo: 1, seconds: 2 },
+          { epoch: 1, elbo: 3, seconds: 2 },
+        ],
+      },
       { name: 'b', rows: [{ epoch: 0, elbo: 2, seconds: 1 }] },
     ]);
     const data = (curves as { data: { values: Array<{ time: number }> } }).data.values;

@@ -70,7 +70,13 @@ class ManualRunner implements BatchRunner {
   }
 }
 
-const options = (o: Partial<BatcherOptions> = {}): BatcherOptions => ({ maxBatchRows: 64, maxQueueDelayMs: 0, maxQueueRows: 10_000, timeoutMs: 10_000, ...o });
+const options = (o: Partial<BatcherOptions> = {}): BatcherOptions => ({
+  maxBatchRows: 64,
+  maxQueueDelayMs: 0,
+  maxQueueRows: 10_000,
+  timeoutMs: 10_000,
+  ...o,
+});
 
 function rowsOf(rows: number, seed: number): Float32Array {
   return Float32Array.from({ length: rows * D }, (_, i) => Math.sin(seed * 1000 + i));
@@ -80,7 +86,10 @@ describe('MicroBatcher', () => {
   it('gives every concurrent request exactly its own rows, in batches of at most maxBatchRows', async () => {
     const runner = new ManualRunner(2, true);
     const batches: number[] = [];
-    const batcher = new MicroBatcher(runner, options({ maxBatchRows: 50, maxQueueDelayMs: 1 }), { batch: (r) => batches.push(r), rejected() {} });
+    const batcher = new MicroBatcher(runner, options({ maxBatchRows: 50, maxQueueDelayMs: 1 }), {
+      batch: (r) => batches.push(r),
+      rejected() {},
+    });
     const sizes = Array.from({ length: 60 }, (_, i) => 1 + ((i * 37) % 23));
     const inputs = sizes.map((rows, i) => rowsOf(rows, i));
     const results = await Promise.all(inputs.map((x, i) => batcher.submit(x, sizes[i]!, ['mean', 'variance'])));
@@ -126,7 +135,10 @@ describe('MicroBatcher', () => {
   it('refuses rows beyond maxQueueRows with a 503 and Retry-After, and takes them again once the queue drains', async () => {
     const runner = new ManualRunner(0);
     const rejected: string[] = [];
-    const batcher = new MicroBatcher(runner, options({ maxQueueRows: 10 }), { batch() {}, rejected: (r) => rejected.push(r) });
+    const batcher = new MicroBatcher(runner, options({ maxQueueRows: 10 }), {
+      batch() {},
+      rejected: (r) => rejected.push(r),
+    });
     const queued = [batcher.submit(rowsOf(6, 1), 6, ['mean']), batcher.submit(rowsOf(4, 2), 4, ['mean'])];
     const error = await batcher.submit(rowsOf(1, 3), 1, ['mean']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueFullError);

@@ -12,9 +12,28 @@ const MODEL = join(import.meta.dirname, 'fixtures/tiny-lowrank.onnx');
 describe('entropy-sc serve (binary)', () => {
   it('on SIGTERM finishes the requests in flight and exits 0, closing its port', async () => {
     // Requests wait 1.5 s for company in the batcher: SIGTERM comes while all are in flight.
-    const child = spawn(process.execPath, [BIN, 'serve', '--model', MODEL, '--port', '0', '--workers', '1', '--max-delay-ms', '1500', '--max-batch-rows', '100000', '--max-queue-rows', '100000'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'serve',
+        '--model',
+        MODEL,
+        '--port',
+        '0',
+        '--workers',
+        '1',
+        '--max-delay-ms',
+        '1500',
+        '--max-batch-rows',
+        '100000',
+        '--max-queue-rows',
+        '100000',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -26,14 +45,20 @@ describe('entropy-sc serve (binary)', () => {
       });
       child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
     });
-    expect(stderr).toMatch(/serving model 'tiny-lowrank' \(D=16, H=8; mean, variance, elbo, reconstruction, cov_factor, cov_diag, covariance\)/);
+    expect(stderr).toMatch(
+      /serving model 'tiny-lowrank' \(D=16, H=8; mean, variance, elbo, reconstruction, cov_factor, cov_diag, covariance\)/,
+    );
     const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
       const start = Date.now();
       child.once('exit', (code) => resolve({ code, ms: Date.now() - start }));
     });
     const x = (v: number) => JSON.stringify({ data: [Array(16).fill(v)] });
     const inFlight = [1, 2, 3, 4, 5, 6].map((v) =>
-      fetch(`${url}/v1/encode?outputs=mean`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: x(v) }).then(async (r) => ({
+      fetch(`${url}/v1/encode?outputs=mean`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: x(v),
+      }).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as { mean?: number[][] },
       })),
@@ -47,15 +72,27 @@ describe('entropy-sc serve (binary)', () => {
     expect(code).toBe(0);
     expect(ms).toBeLessThan(15_000);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
-    const logs = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logs = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logs.some((l) => l.signal === 'SIGTERM')).toBe(true);
     const requests = logs.filter((l) => l.msg === 'request');
     expect(requests).toHaveLength(6);
-    for (const l of requests) expect(l).toMatchObject({ route: '/v1/encode', status: 200, rows: 1, reqId: expect.any(String), ms: expect.any(Number) });
+    for (const l of requests)
+      expect(l).toMatchObject({
+        route: '/v1/encode',
+        status: 200,
+        rows: 1,
+        reqId: expect.any(String),
+        ms: expect.any(Number),
+      });
   });
 
   it('says in one line why it cannot load the model, and exits 1', () => {
-    const missing = spawnSync(process.execPath, [BIN, 'serve', '--model', 'no-such.onnx', '--port', '0'], { encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [BIN, 'serve', '--model', 'no-such.onnx', '--port', '0'], {
+      encoding: 'utf8',
+    });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe('entropy-sc: no-such.onnx: no such model file\n');
   });

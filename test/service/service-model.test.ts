@@ -28,14 +28,18 @@ function expectSame(actual: ArrayLike<number>, expected: Tensor, what: string) {
   expect(actual.length, what).toBe(expected.data.length);
   for (let i = 0; i < actual.length; i++) {
     const e = expected.data[i]!;
-    if (Math.abs(actual[i]! - e) > 1e-6 * (1 + Math.abs(e))) expect.fail(`${what}[${i}]: ${actual[i]} vs the library's ${e}`);
+    if (Math.abs(actual[i]! - e) > 1e-6 * (1 + Math.abs(e)))
+      expect.fail(`${what}[${i}]: ${actual[i]} vs the library's ${e}`);
   }
 }
 
 const flat = (value: unknown): number[] => (Array.isArray(value) ? value.flat(Infinity) : [value]) as number[];
 
 beforeAll(async () => {
-  [service, library] = await Promise.all([startService({ modelPath: MODEL, port: 0, pool: { workers: 2, threadsPerWorker: 1 } }), loadModel(MODEL, { intraOpThreads: 1 })]);
+  [service, library] = await Promise.all([
+    startService({ modelPath: MODEL, port: 0, pool: { workers: 2, threadsPerWorker: 1 } }),
+    loadModel(MODEL, { intraOpThreads: 1 }),
+  ]);
 });
 afterAll(async () => {
   await service?.close();
@@ -43,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('the service on an exported encoder', () => {
-  it('describes the model: /v1/model is the card, /v2/models/{name} the tensors with the graph\'s shapes', async () => {
+  it("describes the model: /v1/model is the card, /v2/models/{name} the tensors with the graph's shapes", async () => {
     const card = (await (await fetch(`${service.url}/v1/model`)).json()) as { name: string; d: number };
     expect(card).toEqual(JSON.parse(JSON.stringify(library.card)));
     const meta = (await (await fetch(`${service.url}/v2/models/${NAME}`)).json()) as Record<string, unknown>;
@@ -62,7 +66,10 @@ describe('the service on an exported encoder', () => {
         { name: 'covariance', datatype: 'FP32', shape: [-1, 8, 8] },
       ],
     });
-    expect(await (await fetch(`${service.url}/v2`)).json()).toMatchObject({ name: 'entropy-sc', extensions: ['binary_tensor_data'] });
+    expect(await (await fetch(`${service.url}/v2`)).json()).toMatchObject({
+      name: 'entropy-sc',
+      extensions: ['binary_tensor_data'],
+    });
     expect((await fetch(`${service.url}/v2/models/${NAME}/ready`)).status).toBe(200);
     expect((await fetch(`${service.url}/v2/health/ready`)).status).toBe(200);
   });
@@ -93,7 +100,11 @@ describe('the service on an exported encoder', () => {
   it('answers .npy rows (float32 or float64) with an .npy for one output and an .npz for several', async () => {
     const x = rows(21, 2);
     const expected = await library.encode(x, 21);
-    const one = await post(`${service.url}/v1/encode?outputs=cov_factor`, Buffer.concat([formatNpyHeader({ dtype: 'float32', shape: [21, D] }), Buffer.from(x.buffer)]), 'application/x-npy');
+    const one = await post(
+      `${service.url}/v1/encode?outputs=cov_factor`,
+      Buffer.concat([formatNpyHeader({ dtype: 'float32', shape: [21, D] }), Buffer.from(x.buffer)]),
+      'application/x-npy',
+    );
     expect(one.status).toBe(200);
     expect(one.headers.get('content-type')).toBe('application/x-npy');
     const factor = parseNpyBytes(one.bytes, 'response');
@@ -101,7 +112,11 @@ describe('the service on an exported encoder', () => {
     expectSame(factor.data, expected.cov_factor!, 'cov_factor');
 
     const x64 = Float64Array.from(x);
-    const several = await post(`${service.url}/v1/encode?outputs=mean,elbo`, Buffer.concat([formatNpyHeader({ dtype: 'float64', shape: [21, D] }), Buffer.from(x64.buffer)]), 'application/x-npy');
+    const several = await post(
+      `${service.url}/v1/encode?outputs=mean,elbo`,
+      Buffer.concat([formatNpyHeader({ dtype: 'float64', shape: [21, D] }), Buffer.from(x64.buffer)]),
+      'application/x-npy',
+    );
     expect(several.headers.get('content-type')).toBe('application/x-npz');
     const members = unzipSync(new Uint8Array(several.bytes));
     expect(Object.keys(members).sort()).toEqual(['elbo.npy', 'mean.npy']);
@@ -130,7 +145,10 @@ describe('the service on an exported encoder', () => {
       expect(binary.outputs[name]!.binary, name).toBe(true);
       expectSame(binary.outputs[name]!.data, expected[name]!, name);
     }
-    const mixed = await infer(service.url, NAME, x, 9, D, { binaryInput: true, outputs: [{ name: 'elbo', binary: true }, { name: 'mean' }] });
+    const mixed = await infer(service.url, NAME, x, 9, D, {
+      binaryInput: true,
+      outputs: [{ name: 'elbo', binary: true }, { name: 'mean' }],
+    });
     expect(Object.keys(mixed.outputs)).toEqual(['elbo', 'mean']);
     expect(mixed.outputs.elbo!.binary).toBe(true);
     expect(mixed.outputs.mean!.binary).toBe(false);
@@ -141,7 +159,11 @@ describe('the service on an exported encoder', () => {
   it('gives each of many concurrent requests (batched together) exactly its own rows', async () => {
     const sizes = Array.from({ length: 24 }, (_, i) => 1 + ((i * 13) % 17));
     const inputs = sizes.map((n, i) => rows(n, 100 + i));
-    const answers = await Promise.all(inputs.map((x, i) => infer(service.url, NAME, x, sizes[i]!, D, { binaryInput: true, outputs: [{ name: 'mean', binary: true }] })));
+    const answers = await Promise.all(
+      inputs.map((x, i) =>
+        infer(service.url, NAME, x, sizes[i]!, D, { binaryInput: true, outputs: [{ name: 'mean', binary: true }] }),
+      ),
+    );
     for (const [i, answer] of answers.entries()) {
       const expected = await library.encode(inputs[i]!, sizes[i]!, ['mean']);
       expect(answer.outputs.mean!.shape).toEqual([sizes[i], 8]);

@@ -29,7 +29,9 @@ describe('backends', () => {
   });
 
   it('names the choices for an unknown backend', async () => {
-    await expect(useBackend('tpu')).rejects.toThrow('unsupported backend: tpu. Should be one of: wasm, cpu, webgpu, tensorflow');
+    await expect(useBackend('tpu')).rejects.toThrow(
+      'unsupported backend: tpu. Should be one of: wasm, cpu, webgpu, tensorflow',
+    );
   });
 
   it('explains how to get the tensorflow backend when tfjs-node is not installed', async () => {

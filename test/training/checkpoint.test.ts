@@ -9,7 +9,11 @@ describe('checkpoint files', () => {
   it('round-trip state and arrays exactly, leaving no temporary files', async () => {
     const dir = tempDir();
     const path = join(dir, 'c.ckpt');
-    const arrays = { a: Float32Array.of(1, -2.5, Math.PI), empty: new Float32Array(0), b: Float32Array.from({ length: 1001 }, (_, i) => i / 7) };
+    const arrays = {
+      a: Float32Array.of(1, -2.5, Math.PI),
+      empty: new Float32Array(0),
+      b: Float32Array.from({ length: 1001 }, (_, i) => i / 7),
+    };
     const state = { epoch: 3, rng: { s: [1, 2, 3, 4], spare: null }, note: 'ünïcödé' };
     await saveCheckpoint(path, { state, arrays });
     const loaded = await loadCheckpoint<typeof state>(path);
@@ -29,10 +33,14 @@ describe('checkpoint files', () => {
     const dir = tempDir();
     await expect(loadCheckpoint(join(dir, 'none.ckpt'))).rejects.toThrow(/none\.ckpt: no checkpoint/);
     writeFileSync(join(dir, 'foreign.ckpt'), 'PK\x03\x04 not ours');
-    await expect(loadCheckpoint(join(dir, 'foreign.ckpt'))).rejects.toThrow(/foreign\.ckpt: not an entropy-sc checkpoint/);
+    await expect(loadCheckpoint(join(dir, 'foreign.ckpt'))).rejects.toThrow(
+      /foreign\.ckpt: not an entropy-sc checkpoint/,
+    );
     const path = join(dir, 'cut.ckpt');
     await saveCheckpoint(path, { state: {}, arrays: { w: new Float32Array(100) } });
     writeFileSync(path, readFileSync(path).subarray(0, -40));
-    await expect(loadCheckpoint(path)).rejects.toThrow(/cut\.ckpt: the checkpoint is damaged \(its SHA-256 checksum does not match/);
+    await expect(loadCheckpoint(path)).rejects.toThrow(
+      /cut\.ckpt: the checkpoint is damaged \(its SHA-256 checksum does not match/,
+    );
   });
 });

@@ -35,14 +35,23 @@ function objectiveAt(x: tf.Tensor2D, wn: tf.Tensor2D, q: PosteriorVariables, obj
 
 /** max_i |∂(−B·objective)/∂θ_i| over the posterior parameters */
 function gradientNorm(x: tf.Tensor2D, wn: tf.Tensor2D, q: PosteriorVariables, objective: PointsObjective): number {
-  const { value, grads } = tf.variableGrads(() => tf.mul(-q.b, objectiveOf(pointStatistics(x, wn, q.posterior()), x.shape[1], objective).tensor) as tf.Scalar, q.variables);
+  const { value, grads } = tf.variableGrads(
+    () => tf.mul(-q.b, objectiveOf(pointStatistics(x, wn, q.posterior()), x.shape[1], objective).tensor) as tf.Scalar,
+    q.variables,
+  );
   const norm = Math.max(...Object.values(grads).map((g) => tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]!)));
   tf.dispose([value, ...Object.values(grads)]);
   return norm;
 }
 
 /** Every perturbation of the fitted parameters by `scale`·N(0, 1) scores lower. */
-function perturbationsScoreLower(x: tf.Tensor2D, wn: tf.Tensor2D, q: PosteriorVariables, objective: PointsObjective, scale: number): void {
+function perturbationsScoreLower(
+  x: tf.Tensor2D,
+  wn: tf.Tensor2D,
+  q: PosteriorVariables,
+  objective: PointsObjective,
+  scale: number,
+): void {
   const fitted = q.read();
   const best = objectiveAt(x, wn, q, objective);
   const rng = new Random(3);
@@ -63,12 +72,18 @@ describe('posterior variables', () => {
         const p = q.posterior();
         expect(Array.from(p.mean.dataSync())).toEqual(Array.from(mean));
         // T = 0.09 I for every point (the low-rank factors add a little symmetry-breaking noise)
-        const variances = p.family === 'diag' ? tf.square(p.std) : p.family === 'lowrank' ? tf.square(p.diagStd) : tf.sum(tf.square(p.chol), 2);
+        const variances =
+          p.family === 'diag'
+            ? tf.square(p.std)
+            : p.family === 'lowrank'
+              ? tf.square(p.diagStd)
+              : tf.sum(tf.square(p.chol), 2);
         for (const v of variances.dataSync()) expect(v).toBeCloseTo(0.09, 5);
         if (p.family === 'lowrank') for (const v of p.factor.dataSync()) expect(Math.abs(v)).toBeLessThan(0.15);
         if (p.family === 'full') {
           const l = p.chol.arraySync();
-          for (const point of l) point.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 0.3 : 0, 6)));
+          for (const point of l)
+            point.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 0.3 : 0, 6)));
         }
       });
       q.dispose();
@@ -77,7 +92,11 @@ describe('posterior variables', () => {
 
   it('place the packed strictly lower triangle below the diagonal and keep the upper triangle zero', () => {
     const layout: PointLayout = { family: 'full', h: 3, rank: 0, spreadScale: 0.1 };
-    const arrays: PointArrays = [new Float32Array(3), Float32Array.of(1, 2, 3), new Float32Array(3).fill(spreadParameter(0.5, 0.1))];
+    const arrays: PointArrays = [
+      new Float32Array(3),
+      Float32Array.of(1, 2, 3),
+      new Float32Array(3).fill(spreadParameter(0.5, 0.1)),
+    ];
     const q = new PosteriorVariables(layout, 1, arrays);
     const l = tf.tidy(() => (q.posterior() as { chol: tf.Tensor3D }).chol.arraySync()[0]!);
     const expected = [
@@ -92,21 +111,24 @@ describe('posterior variables', () => {
 });
 
 describe('the E-step', () => {
-  it.each(['diag', 'lowrank', 'full'] as const)('finds the optimum of the entropy ELBO over the posteriors (%s)', (family) => {
-    const { x, wn, n, h } = problem();
-    const layout: PointLayout = { family, h, rank: 2, spreadScale: 0.005 };
-    const q = new PosteriorVariables(layout, n, initialArrays(layout, ridgeCodes(x, wn), 0.2));
-    const before = objectiveAt(x, wn, q, ELBO_OBJECTIVE);
-    const startGradient = gradientNorm(x, wn, q, ELBO_OBJECTIVE);
-    const result = fitPosteriors(x, wn, q, ELBO_OBJECTIVE, { maxIterations: 500 });
-    expect(result.objective).toBeCloseTo(objectiveAt(x, wn, q, ELBO_OBJECTIVE), 6);
-    expect(result.objective).toBeGreaterThan(before);
-    // float32 floor: the low-rank log det goes through an r×r capacitance matrix with entries ~V²/d²
-    expect(gradientNorm(x, wn, q, ELBO_OBJECTIVE)).toBeLessThan((family === 'lowrank' ? 1e-2 : 1e-3) * startGradient);
-    perturbationsScoreLower(x, wn, q, ELBO_OBJECTIVE, 1e-3);
-    tf.dispose([x, wn]);
-    q.dispose();
-  });
+  it.each(['diag', 'lowrank', 'full'] as const)(
+    'finds the optimum of the entropy ELBO over the posteriors (%s)',
+    (family) => {
+      const { x, wn, n, h } = problem();
+      const layout: PointLayout = { family, h, rank: 2, spreadScale: 0.005 };
+      const q = new PosteriorVariables(layout, n, initialArrays(layout, ridgeCodes(x, wn), 0.2));
+      const before = objectiveAt(x, wn, q, ELBO_OBJECTIVE);
+      const startGradient = gradientNorm(x, wn, q, ELBO_OBJECTIVE);
+      const result = fitPosteriors(x, wn, q, ELBO_OBJECTIVE, { maxIterations: 500 });
+      expect(result.objective).toBeCloseTo(objectiveAt(x, wn, q, ELBO_OBJECTIVE), 6);
+      expect(result.objective).toBeGreaterThan(before);
+      // float32 floor: the low-rank log det goes through an r×r capacitance matrix with entries ~V²/d²
+      expect(gradientNorm(x, wn, q, ELBO_OBJECTIVE)).toBeLessThan((family === 'lowrank' ? 1e-2 : 1e-3) * startGradient);
+      perturbationsScoreLower(x, wn, q, ELBO_OBJECTIVE, 1e-3);
+      tf.dispose([x, wn]);
+      q.dispose();
+    },
+  );
 
   it('at Θ_opt, the frozen-Θ objective is stationary where the entropy ELBO is (Theorem 3)', () => {
     const { x, wn, n, h } = problem();
@@ -116,7 +138,10 @@ describe('the E-step', () => {
     const entropy = objectiveAt(x, wn, q, ELBO_OBJECTIVE);
     const stats = tf.tidy(() => {
       const s = pointStatistics(x, wn, q.posterior());
-      return { lambda: tf.keep(tf.mean(s.scaledM, 0) as tf.Tensor1D), sigma2: tf.mean(s.squaredError).dataSync()[0]! / x.shape[1] };
+      return {
+        lambda: tf.keep(tf.mean(s.scaledM, 0) as tf.Tensor1D),
+        sigma2: tf.mean(s.squaredError).dataSync()[0]! / x.shape[1],
+      };
     });
     const frozen: PointsObjective = { kind: 'frozen', theta: stats };
     // Theorem 1/2: mean ℓ_n at Θ_opt equals L_{1,1}; Theorem 3: the gradients agree, so it is ~0 here too

@@ -83,13 +83,35 @@ describe('entropy-sc evaluate', () => {
     expect(report['elbo']).toBeCloseTo(full.elbo, 10);
     expect(report['lambda']).toHaveLength(H);
     // the written posteriors reproduce the ELBO through `entropy-sc elbo`
-    const check = await runCli(['elbo', '--data', path('x.npy'), '--weights', path('truth.npy'), '--mean', join(out, 'mean.npy'), '--chol', join(out, 'chol.npy')]);
+    const check = await runCli([
+      'elbo',
+      '--data',
+      path('x.npy'),
+      '--weights',
+      path('truth.npy'),
+      '--mean',
+      join(out, 'mean.npy'),
+      '--chol',
+      join(out, 'chol.npy'),
+    ]);
     expect(check.code).toBe(0);
     expect((JSON.parse(check.stdout) as { elbo: number }).elbo).toBeCloseTo(full.elbo, 4);
   });
 
   it('accepts --data bars', async () => {
-    const result = await runCli(['evaluate', '--weights', path('truth.npy'), '--data', 'bars', '--bars-size', String(SIZE), '--samples', '100', '--iterations', '100']);
+    const result = await runCli([
+      'evaluate',
+      '--weights',
+      path('truth.npy'),
+      '--data',
+      'bars',
+      '--bars-size',
+      String(SIZE),
+      '--samples',
+      '100',
+      '--iterations',
+      '100',
+    ]);
     expect(result.stderr).toBe('');
     expect(Object.keys(JSON.parse(result.stdout) as object)).toEqual(KEYS);
   });
@@ -97,11 +119,23 @@ describe('entropy-sc evaluate', () => {
   it.each([
     ['a missing weights file', ['--weights', 'missing.npy', '--data', 'x.npy'], /missing\.npy: no such file/],
     ['a missing data file', ['--weights', 'truth.npy', '--data', 'missing.npy'], /missing\.npy: no such file/],
-    ['mismatched D', ['--weights', 'short.npy', '--data', 'x.npy'], /short\.npy has D=15 rows but data .*x\.npy has D=16 columns/],
-    ['weights that are not a matrix', ['--weights', 'flat.npy', '--data', 'x.npy'], /flat\.npy: weights must be \[D, H\], got shape \[16\]/],
+    [
+      'mismatched D',
+      ['--weights', 'short.npy', '--data', 'x.npy'],
+      /short\.npy has D=15 rows but data .*x\.npy has D=16 columns/,
+    ],
+    [
+      'weights that are not a matrix',
+      ['--weights', 'flat.npy', '--data', 'x.npy'],
+      /flat\.npy: weights must be \[D, H\], got shape \[16\]/,
+    ],
     ['NaN in the weights', ['--weights', 'nan.npy', '--data', 'x.npy'], /nan\.npy: non-finite value NaN at \[0, 5\]/],
     ['a zero column', ['--weights', 'zero.npy', '--data', 'x.npy'], /zero\.npy: column 3 is all zeros/],
-    ['Inf in the data', ['--weights', 'truth.npy', '--data', 'x-inf.npy'], /x-inf\.npy: non-finite value Infinity at \[0, 7\]/],
+    [
+      'Inf in the data',
+      ['--weights', 'truth.npy', '--data', 'x-inf.npy'],
+      /x-inf\.npy: non-finite value Infinity at \[0, 7\]/,
+    ],
     ['a file that is not .npy', ['--weights', 'garbage.npy', '--data', 'x.npy'], /garbage\.npy/],
   ])('fails with one line for %s', async (_name, args, message) => {
     const withPaths = args.map((a) => (a.endsWith('.npy') ? path(a) : a));
@@ -120,7 +154,15 @@ describe('entropy-sc evaluate', () => {
   });
 
   it('rejects a family other than diag or full', async () => {
-    const result = await runCli(['evaluate', '--weights', path('truth.npy'), '--data', path('x.npy'), '--posterior', 'lowrank']);
+    const result = await runCli([
+      'evaluate',
+      '--weights',
+      path('truth.npy'),
+      '--data',
+      path('x.npy'),
+      '--posterior',
+      'lowrank',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/--posterior/);
   });
@@ -129,7 +171,15 @@ describe('entropy-sc evaluate', () => {
 describe('evaluateDictionary in chunks', () => {
   it('reaches the ELBO of the one-shot fit when the data is fitted a chunk at a time', () => {
     const bars = generateBars({ size: SIZE, samples: 300, noise: 0.1, seed: 9 });
-    const input = { x: bars.x, n: bars.n, d: bars.d, w: Float32Array.from(bars.w), h: bars.h, family: 'diag' as const, seed: 1 };
+    const input = {
+      x: bars.x,
+      n: bars.n,
+      d: bars.d,
+      w: Float32Array.from(bars.w),
+      h: bars.h,
+      family: 'diag' as const,
+      seed: 1,
+    };
     const oneShot = evaluateDictionary(input);
     // 300 points × 16 values in chunks of at most 1000 values: 5 chunks of 60 points
     const chunked = evaluateDictionary({ ...input, jointLimit: 1000, passes: 20 });

@@ -13,13 +13,16 @@ describe('demo --out', () => {
     writeFileSync(join(out, 'thesis.tex'), 'precious');
     const r = runBinary(['demo', '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^entropy-sc: --out .* is not empty and holds no demo run \(no demo\.json\); choose an empty or new folder\n$/);
+    expect(r.stderr).toMatch(
+      /^entropy-sc: --out .* is not empty and holds no demo run \(no demo\.json\); choose an empty or new folder\n$/,
+    );
     expect(readdirSync(out)).toEqual(['thesis.tex']);
   });
 
-  it('replacing a demo run removes only the demo\'s own files', () => {
+  it("replacing a demo run removes only the demo's own files", () => {
     const out = tempDir('entropy-sc-demo-');
-    for (const file of ['demo.json', 'metrics.jsonl', 'model.onnx', 'held-out.npy', 'notes.txt']) writeFileSync(join(out, file), 'x');
+    for (const file of ['demo.json', 'metrics.jsonl', 'model.onnx', 'held-out.npy', 'notes.txt'])
+      writeFileSync(join(out, file), 'x');
     mkdirSync(join(out, 'held-out'));
     writeFileSync(join(out, 'held-out', 'mean.npy'), 'x');
     writeFileSync(join(out, 'held-out', 'mine.csv'), 'x');

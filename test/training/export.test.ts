@@ -40,11 +40,24 @@ async function exported(config: EncoderConfig, seed: number, fullCovariance: boo
   const rng = new Random(seed);
   const encoder = new Encoder(config, seed);
   const { d, h } = config;
-  const dictionary = tf.tidy(() => normalizeColumns(tf.tensor2d(Float32Array.from({ length: d * h }, () => rng.normal()), [d, h])).dataSync() as Float32Array);
+  const dictionary = tf.tidy(
+    () =>
+      normalizeColumns(
+        tf.tensor2d(
+          Float32Array.from({ length: d * h }, () => rng.normal()),
+          [d, h],
+        ),
+      ).dataSync() as Float32Array,
+  );
   const lambda = Float32Array.from({ length: h }, () => 0.2 + rng.uniform());
   const sigma2 = 0.05 + rng.uniform();
   const card = testCard(config.family, d, h, config.rank, sigma2);
-  const { bytes } = encoderModelBytes(encoderWeights(encoder), { dictionary, priorScales: lambda, noiseVariance: sigma2 }, card, { fullCovariance });
+  const { bytes } = encoderModelBytes(
+    encoderWeights(encoder),
+    { dictionary, priorScales: lambda, noiseVariance: sigma2 },
+    card,
+    { fullCovariance },
+  );
   const path = join(dir, `${config.family}-${seed}.onnx`);
   writeFileSync(path, bytes);
   const model = await loadModel(path);
@@ -63,7 +76,10 @@ function relativeToScale(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / scale;
 }
 
-const rows = (t: Tensor, n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from(t.data.subarray((i * t.data.length) / n, ((i + 1) * t.data.length) / n)));
+const rows = (t: Tensor, n: number): number[][] =>
+  Array.from({ length: n }, (_, i) =>
+    Array.from(t.data.subarray((i * t.data.length) / n, ((i + 1) * t.data.length) / n)),
+  );
 
 function matrix(data: Float32Array, rowsCount: number, cols: number): number[][] {
   return Array.from({ length: rowsCount }, (_, i) => Array.from(data.subarray(i * cols, (i + 1) * cols)));
@@ -84,7 +100,8 @@ async function checkAgainstTfjs(f: Fixture, x: Float32Array, n: number): Promise
     }
     return result;
   });
-  for (const [name, values] of Object.entries(expected)) expect(relativeToScale(out[name as 'mean']!.data, values), name).toBeLessThan(1e-5);
+  for (const [name, values] of Object.entries(expected))
+    expect(relativeToScale(out[name as 'mean']!.data, values), name).toBeLessThan(1e-5);
 
   // W̃ν and ℓ_n in float64 from the ONNX posterior (math.md's formula, dense H×H covariances)
   const mean = rows(out.mean!, n);
@@ -94,7 +111,14 @@ async function checkAgainstTfjs(f: Fixture, x: Float32Array, n: number): Promise
   const q: ref.RefPosterior =
     family === 'diag'
       ? { family, mean, std: rows(out.variance!, n).map((r) => r.map(Math.sqrt)) }
-      : { family, mean, diagStd: rows(out.cov_diag!, n).map((r) => r.map(Math.sqrt)), factor: rows(out.cov_factor!, n).map((r) => Array.from({ length: h }, (_, i) => r.slice(i * rank, (i + 1) * rank))) };
+      : {
+          family,
+          mean,
+          diagStd: rows(out.cov_diag!, n).map((r) => r.map(Math.sqrt)),
+          factor: rows(out.cov_factor!, n).map((r) =>
+            Array.from({ length: h }, (_, i) => r.slice(i * rank, (i + 1) * rank)),
+          ),
+        };
   const elbo = ref.pointElbo(matrix(Float32Array.from(x), n, d), w, q, Array.from(f.lambda), f.sigma2);
   expect(relativeToScale(out.elbo!.data, elbo)).toBeLessThan(1e-4);
   if (out.covariance) {
@@ -108,9 +132,20 @@ describe('ONNX export', () => {
     it(`${family}: every output equals the tfjs encoder and ℓ_n equals float64 math.md, on random and bars rows`, async () => {
       const bars = generateBars({ size: 5, samples: 40, noise: 0.1, seed: 3 });
       const f = await exported({ ...defaultEncoderConfig(25, 10, family, 3), hidden: 40, inner: 60 }, 11, true);
-      expect(f.model.outputs).toEqual(['mean', 'variance', 'elbo', 'reconstruction', ...(family === 'lowrank' ? ['cov_factor', 'cov_diag'] : []), 'covariance']);
+      expect(f.model.outputs).toEqual([
+        'mean',
+        'variance',
+        'elbo',
+        'reconstruction',
+        ...(family === 'lowrank' ? ['cov_factor', 'cov_diag'] : []),
+        'covariance',
+      ]);
       const rng = new Random(5);
-      await checkAgainstTfjs(f, Float32Array.from({ length: 33 * 25 }, () => 2 * rng.normal()), 33);
+      await checkAgainstTfjs(
+        f,
+        Float32Array.from({ length: 33 * 25 }, () => 2 * rng.normal()),
+        33,
+      );
       await checkAgainstTfjs(f, Float32Array.from(bars.x), bars.n);
     });
   }
@@ -128,7 +163,8 @@ describe('ONNX export', () => {
     expect(Number(model.irVersion)).toBe(ONNX_IR_VERSION);
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', ONNX_OPSET]]);
     const graph = model.graph!;
-    for (const v of [...graph.input!, ...graph.output!]) expect(v.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
+    for (const v of [...graph.input!, ...graph.output!])
+      expect(v.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
     const dims = (name: string) => graph.initializer!.find((t) => t.name === name)!.dims!.map(Number);
     expect(dims(INITIALIZER_NAMES.dictionary)).toEqual([9, 4]);
     expect(dims(INITIALIZER_NAMES.priorScales)).toEqual([4]);

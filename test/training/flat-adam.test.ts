@@ -18,20 +18,37 @@ describe('Adam on flat vectors', () => {
     const variables = start.map((values) => tf.variable(tf.tensor1d(values)));
     const adam = new Adam(variables, { learningRate: rates });
     const offsets = [0, sizes[0]!, sizes[0]! + sizes[1]!];
-    const flat = { params: new Float32Array(offsets[2]!), m: new Float32Array(offsets[2]!), v: new Float32Array(offsets[2]!), offsets };
+    const flat = {
+      params: new Float32Array(offsets[2]!),
+      m: new Float32Array(offsets[2]!),
+      v: new Float32Array(offsets[2]!),
+      offsets,
+    };
     start.forEach((values, i) => flat.params.set(values, offsets[i]!));
     try {
       for (let step = 1; step <= 10; step++) {
         const gradient = Float32Array.from({ length: offsets[2]! }, () => rng.normal() * 10 ** rng.normal());
         // L = Σ gradient · θ has the gradient `gradient`
-        tf.tidy(() => adam.update(() => tf.addN(variables.map((v, i) => tf.sum(tf.mul(v, tf.tensor1d(gradient.subarray(offsets[i]!, offsets[i + 1]!)))))) as tf.Scalar, 'maximize'));
+        tf.tidy(() =>
+          adam.update(
+            () =>
+              tf.addN(
+                variables.map((v, i) =>
+                  tf.sum(tf.mul(v, tf.tensor1d(gradient.subarray(offsets[i]!, offsets[i + 1]!)))),
+                ),
+              ) as tf.Scalar,
+            'maximize',
+          ),
+        );
         adamStep(flat, gradient, step, rates);
       }
       const state = adam.getState();
       variables.forEach((v, i) => {
         const range = [offsets[i]!, offsets[i + 1]!] as const;
         const close = (actual: Float32Array, expected: Float32Array, what: string) =>
-          expected.forEach((e, k) => expect(Math.abs(actual[k]! - e), `${what}[${k}]`).toBeLessThanOrEqual(1e-5 * Math.max(1e-3, Math.abs(e))));
+          expected.forEach((e, k) =>
+            expect(Math.abs(actual[k]! - e), `${what}[${k}]`).toBeLessThanOrEqual(1e-5 * Math.max(1e-3, Math.abs(e))),
+          );
         close(flat.params.subarray(...range), v.dataSync() as Float32Array, `variable ${i}`);
         close(flat.m.subarray(...range), state.moments[i]!.m, `m ${i}`);
         close(flat.v.subarray(...range), state.moments[i]!.v, `v ${i}`);
@@ -47,7 +64,9 @@ describe('Adam on flat vectors', () => {
     const offsets = [0, 11, 12, 40, 97];
     const rates = [1e-3, 3e-2, 1e-2, 5e-3];
     const start = Float32Array.from({ length: 97 }, () => rng.normal());
-    const gradients = Array.from({ length: 6 }, () => Float32Array.from({ length: 97 }, () => rng.normal() * 10 ** rng.normal()));
+    const gradients = Array.from({ length: 6 }, () =>
+      Float32Array.from({ length: 97 }, () => rng.normal() * 10 ** rng.normal()),
+    );
     const serial = { params: start.slice(), m: new Float32Array(97), v: new Float32Array(97), offsets };
     gradients.forEach((g, k) => adamStep(serial, g, k + 1, rates));
     for (const threads of [2, 3]) {

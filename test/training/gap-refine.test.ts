@@ -23,23 +23,42 @@ function problem(seed: number): { x: Float32Array; model: FrozenModel; w: Mat } 
     const z = Array.from({ length: H }, () => (rng.uniform() < 0.3 ? 2 * rng.normal() : 0));
     for (let k = 0; k < D; k++) x[n * D + k] = w[k]!.reduce((s, wk, i) => s + wk * z[i]!, 0) + 0.2 * rng.normal();
   }
-  return { x, w, model: { dictionary: Float32Array.from(w.flat()), lambda: Float64Array.from({ length: H }, (_, i) => 0.4 + 0.1 * i), sigma2: 0.05, d: D, h: H } };
+  return {
+    x,
+    w,
+    model: {
+      dictionary: Float32Array.from(w.flat()),
+      lambda: Float64Array.from({ length: H }, (_, i) => 0.4 + 0.1 * i),
+      sigma2: 0.05,
+      d: D,
+      h: H,
+    },
+  };
 }
 
 /** A poor encoder: means W̃ᵀx shrunk and perturbed, spreads 0.3. */
 function poorEncoder(x: Float32Array, w: Mat, seed: number): PosteriorArrays & { family: 'diag' } {
   const rng = new Random(seed);
   const mean = new Float32Array(N * H);
-  for (let n = 0; n < N; n++) for (let i = 0; i < H; i++) mean[n * H + i] = 0.5 * w.reduce((s, row, k) => s + row[i]! * x[n * D + k]!, 0) + 0.3 * rng.normal();
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < H; i++)
+      mean[n * H + i] = 0.5 * w.reduce((s, row, k) => s + row[i]! * x[n * D + k]!, 0) + 0.3 * rng.normal();
   return { family: 'diag', mean, std: new Float32Array(N * H).fill(0.3) };
 }
 
-const rows = (a: Float32Array, cols: number): Mat => Array.from({ length: a.length / cols }, (_, n) => Array.from(a.subarray(n * cols, (n + 1) * cols)));
+const rows = (a: Float32Array, cols: number): Mat =>
+  Array.from({ length: a.length / cols }, (_, n) => Array.from(a.subarray(n * cols, (n + 1) * cols)));
 
 /** The reference ℓ_n of point n with a diagonal posterior (ν, τ). */
 function referenceDiag(x: Float32Array, w: Mat, model: FrozenModel, n: number, mean: number[], std: number[]): number {
   const q: RefPosterior = { family: 'diag', mean: [mean], std: [std] };
-  return referencePointElbo([Array.from(x.subarray(n * D, (n + 1) * D))], w, q, Array.from(model.lambda), model.sigma2)[0]!;
+  return referencePointElbo(
+    [Array.from(x.subarray(n * D, (n + 1) * D))],
+    w,
+    q,
+    Array.from(model.lambda),
+    model.sigma2,
+  )[0]!;
 }
 
 describe('refineBatch', () => {
@@ -53,7 +72,14 @@ describe('refineBatch', () => {
     expect(gaps.reduce((a, b) => a + b, 0) / N).toBeGreaterThan(0.5);
     // The amortized ℓ_n is the reference's for the encoder's output.
     for (const n of [0, 17, 39]) {
-      const expected = referenceDiag(x, w, model, n, Array.from(start.mean.subarray(n * H, (n + 1) * H)), Array.from(start.std.subarray(n * H, (n + 1) * H)));
+      const expected = referenceDiag(
+        x,
+        w,
+        model,
+        n,
+        Array.from(start.mean.subarray(n * H, (n + 1) * H)),
+        Array.from(start.std.subarray(n * H, (n + 1) * H)),
+      );
       expect(Math.abs(result.amortized[n]! - expected)).toBeLessThan(1e-4 * Math.abs(expected) + 1e-4);
     }
   });
@@ -117,7 +143,13 @@ describe('refineBatch', () => {
     const r = 2;
     const diag = result.posterior as PosteriorArrays & { family: 'diag' };
     // A low-rank start at the diagonal optimum with small factors (V = 0 is a stationary point).
-    const lowStart: PosteriorArrays = { family: 'lowrank', mean: diag.mean, diagStd: diag.std, factor: Float32Array.from({ length: N * H * r }, () => 0.01 * rng.normal()), rank: r };
+    const lowStart: PosteriorArrays = {
+      family: 'lowrank',
+      mean: diag.mean,
+      diagStd: diag.std,
+      factor: Float32Array.from({ length: N * H * r }, () => 0.01 * rng.normal()),
+      rank: r,
+    };
     const low = refineBatch(x, model, lowStart, 'lowrank');
     const full = refineBatch(x, model, low.posterior, 'full');
     const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -129,7 +161,17 @@ describe('refineBatch', () => {
     }
     // and the full family's ℓ_n is the reference's for its Cholesky factors
     const q = full.posterior as PosteriorArrays & { family: 'full' };
-    const ref = referencePointElbo(rows(x, D), w, { family: 'full', mean: rows(q.mean, H), chol: Array.from({ length: N }, (_, n) => rows(q.chol.subarray(n * H * H, (n + 1) * H * H), H)) }, Array.from(model.lambda), model.sigma2);
+    const ref = referencePointElbo(
+      rows(x, D),
+      w,
+      {
+        family: 'full',
+        mean: rows(q.mean, H),
+        chol: Array.from({ length: N }, (_, n) => rows(q.chol.subarray(n * H * H, (n + 1) * H * H), H)),
+      },
+      Array.from(model.lambda),
+      model.sigma2,
+    );
     for (let n = 0; n < N; n += 7) expect(Math.abs(full.refined[n]! - ref[n]!)).toBeLessThan(1e-3);
   });
 });

@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minimizeLbfgs } from '../../training/optim/lbfgs.ts';
-import { makeVariable, maxAbsDifference, quadraticObjective, randomQuadratic, rosenbrock, useBackend } from './problems.ts';
+import {
+  makeVariable,
+  maxAbsDifference,
+  quadraticObjective,
+  randomQuadratic,
+  rosenbrock,
+  useBackend,
+} from './problems.ts';
 
 let tensorsAtStart = 0;
 beforeAll(async () => {
@@ -161,7 +168,10 @@ describe('minimizeLbfgs with non-finite values', () => {
   it('backtracks out of a region where the objective is NaN and still converges', () => {
     const x = makeVariable(() => tf.zeros([n]));
     let outside = 0;
-    const result = minimizeLbfgs(objective(x, (inside) => (outside += inside ? 0 : 1)), [x]);
+    const result = minimizeLbfgs(
+      objective(x, (inside) => (outside += inside ? 0 : 1)),
+      [x],
+    );
     expect(outside).toBeGreaterThan(0); // the test did exercise the NaN region
     expect(result.converged).toBe(true);
     expect(Number.isFinite(result.value)).toBe(true);
@@ -251,8 +261,18 @@ describe('minimizeLbfgs stopping rules and bookkeeping', () => {
     const shift = (targetW.reduce((u, v) => u + v, 0) + targetB.reduce((u, v) => u + v, 0) + targetS) / 18;
     expect(w.shape).toEqual([3, 4]);
     expect(s.shape).toEqual([]);
-    expect(maxAbsDifference(w.dataSync(), targetW.map((v) => v - shift))).toBeLessThan(1e-4);
-    expect(maxAbsDifference(b.dataSync(), targetB.map((v) => v - shift))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDifference(
+        w.dataSync(),
+        targetW.map((v) => v - shift),
+      ),
+    ).toBeLessThan(1e-4);
+    expect(
+      maxAbsDifference(
+        b.dataSync(),
+        targetB.map((v) => v - shift),
+      ),
+    ).toBeLessThan(1e-4);
     expect(Math.abs(s.dataSync()[0]! - (targetS - shift))).toBeLessThan(1e-4);
     expect(Array.from(unused.dataSync())).toEqual([7, 8]);
     tf.dispose([w, b, s, unused, tw, tb]);

@@ -48,12 +48,17 @@ const moreThuente: Phi[] = [
 ];
 
 function search(phi: Phi, initialStep: number, c1: number, c2: number, maxEvaluations = 25): LineSearchResult<number> {
-  return strongWolfeLineSearch((a) => ({ value: phi.value(a), slope: phi.slope(a), payload: a }), phi.value(0), phi.slope(0), {
-    initialStep,
-    c1,
-    c2,
-    maxEvaluations,
-  });
+  return strongWolfeLineSearch(
+    (a) => ({ value: phi.value(a), slope: phi.slope(a), payload: a }),
+    phi.value(0),
+    phi.slope(0),
+    {
+      initialStep,
+      c1,
+      c2,
+      maxEvaluations,
+    },
+  );
 }
 
 describe('cubicMinimizer', () => {
@@ -200,7 +205,10 @@ describe('strongWolfeLineSearch', () => {
   });
 
   it('never steps past maxStep', () => {
-    const result = strongWolfeLineSearch((a) => ({ value: -a, slope: -1, payload: a }), 0, -1, { initialStep: 1, maxStep: 3 });
+    const result = strongWolfeLineSearch((a) => ({ value: -a, slope: -1, payload: a }), 0, -1, {
+      initialStep: 1,
+      maxStep: 3,
+    });
     expect(result.status).toBe('sufficient-decrease');
     expect(result.point!.step).toBeLessThanOrEqual(3);
   });

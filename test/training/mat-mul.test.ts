@@ -9,7 +9,11 @@ import { Random } from '../../src/random.ts';
 import { dataMatMul, matMul } from '../../training/tensor/mat-mul.ts';
 
 const rng = new Random(2);
-const random = (rows: number, cols: number) => tf.tensor2d(Float32Array.from({ length: rows * cols }, () => rng.normal()), [rows, cols]);
+const random = (rows: number, cols: number) =>
+  tf.tensor2d(
+    Float32Array.from({ length: rows * cols }, () => rng.normal()),
+    [rows, cols],
+  );
 
 function maxRelativeDifference(a: tf.Tensor, b: tf.Tensor): number {
   const [x, y] = [a.dataSync(), b.dataSync()];
@@ -31,7 +35,10 @@ describe('matrix products with plain-product gradients', () => {
 
   it('matMul: the value and both gradients of tf.matMul', () => {
     const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss(matMul(a as tf.Tensor2D, b as tf.Tensor2D)))([x, w]);
-    const theirs = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D)))([x, w]);
+    const theirs = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D)))([
+      x,
+      w,
+    ]);
     expect(maxRelativeDifference(matMul(x, w), tf.matMul(x, w))).toBeLessThan(1e-6);
     ours.forEach((g, i) => expect(maxRelativeDifference(g, theirs[i]!)).toBeLessThan(1e-5));
   });
@@ -42,7 +49,9 @@ describe('matrix products with plain-product gradients', () => {
     const theirs = tf.variableGrads(() => loss(tf.matMul(x, w)), [w]);
     expect(maxRelativeDifference(dataMatMul(x, w), tf.matMul(x, w))).toBeLessThan(1e-6);
     expect(maxRelativeDifference(ours.grads[w.name]!, theirs.grads[w.name]!)).toBeLessThan(1e-5);
-    expect(Math.abs(ours.value.dataSync()[0]! - theirs.value.dataSync()[0]!)).toBeLessThan(1e-5 * theirs.value.dataSync()[0]!);
+    expect(Math.abs(ours.value.dataSync()[0]! - theirs.value.dataSync()[0]!)).toBeLessThan(
+      1e-5 * theirs.value.dataSync()[0]!,
+    );
     expect(() => tf.grad((a: tf.Tensor) => loss(dataMatMul(a as tf.Tensor2D, w)))(x)).toThrow(/gradient/);
   });
 });

@@ -17,7 +17,9 @@ describe.each<PosteriorFamily>(['diag', 'lowrank', 'full'])('Monte Carlo for the
     const sigma2 = 0.7;
     const exact = tf.tidy(() => {
       const { x, w, q } = toTensors(p);
-      return Array.from(pointElbo(pointStatistics(x, normalizeColumns(w), q), { lambda: tf.tensor1d(lambda), sigma2 }, 4).dataSync());
+      return Array.from(
+        pointElbo(pointStatistics(x, normalizeColumns(w), q), { lambda: tf.tensor1d(lambda), sigma2 }, 4).dataSync(),
+      );
     });
     const wn = ref.normalize(p.w);
     const rng = new Random(99);

@@ -23,12 +23,19 @@ async function compare(config: EncoderConfig, rows: number, gamma: number, delta
   const rng = new Random(11);
   const encoder = new Encoder(config, 5);
   const w = tf.variable(randomDictionary(config.d, config.h, rng));
-  disposers.push(() => encoder.dispose(), () => w.dispose());
+  disposers.push(
+    () => encoder.dispose(),
+    () => w.dispose(),
+  );
   const x = Float32Array.from({ length: rows * config.d }, () => 0.5 * rng.normal());
   const variables = [...encoder.variables(), w];
   const objective = () => {
     const xt = tf.tensor2d(x, [rows, config.d]);
-    return annealedObjective(batchEntropies(pointStatistics(xt, normalizeColumns(w), encoder.forward(xt)), config.d), gamma, delta);
+    return annealedObjective(
+      batchEntropies(pointStatistics(xt, normalizeColumns(w), encoder.forward(xt)), config.d),
+      gamma,
+      delta,
+    );
   };
   const expected = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(objective, variables);

@@ -30,7 +30,13 @@ const bars = () => loadDataSet(dataDefaults.bars, 3);
 
 async function run(learner: Learner, epochs: number): Promise<MetricsRow[]> {
   try {
-    return await trainLoop(await bars(), learner, { out: tempDir(), schedule: parseSchedule('none'), resume: false, config: testConfig({ epochs, seed: 3 }), log: () => undefined });
+    return await trainLoop(await bars(), learner, {
+      out: tempDir(),
+      schedule: parseSchedule('none'),
+      resume: false,
+      config: testConfig({ epochs, seed: 3 }),
+      log: () => undefined,
+    });
   } finally {
     learner.dispose();
   }
@@ -45,13 +51,24 @@ describe('training with the encoder under onnxruntime', () => {
       native.forEach((row, epoch) => {
         const expected = reference[epoch]!;
         for (const key of ['elbo', 'entropy_q', 'entropy_prior', 'entropy_likelihood', 'sigma2'] as const)
-          expect(Math.abs(row[key] - expected[key]), `epoch ${epoch} ${key}: ${row[key]} vs ${expected[key]}`).toBeLessThan(1e-3 * Math.abs(expected[key]));
+          expect(
+            Math.abs(row[key] - expected[key]),
+            `epoch ${epoch} ${key}: ${row[key]} vs ${expected[key]}`,
+          ).toBeLessThan(1e-3 * Math.abs(expected[key]));
       });
     });
 
   it('continues a checkpoint of the TensorFlow.js learner, and that learner continues its checkpoint', async () => {
     const data = await bars();
-    const context = (rng: Random) => ({ x: data.x, n: data.n, d: data.d, gamma: 1, delta: 1, rng, onProgress: () => undefined });
+    const context = (rng: Random) => ({
+      x: data.x,
+      n: data.n,
+      d: data.d,
+      gamma: 1,
+      delta: 1,
+      rng,
+      onProgress: () => undefined,
+    });
     const serial = new AmortizedLearner(options('lowrank'));
     const native = await NativeAmortizedLearner.create({ ...options('lowrank'), threads: 2, seed: 99 });
     try {
@@ -62,7 +79,9 @@ describe('training with the encoder under onnxruntime', () => {
       expect(Math.abs(actual - expected)).toBeLessThan(1e-4 * Math.abs(expected));
       expect(native.saveState().state).toEqual(serial.saveState().state);
       serial.loadState(native.saveState());
-      expect(Math.abs(serial.trainEpoch(context(new Random(3))) - (await native.trainEpoch(context(new Random(3)))))).toBeLessThan(1e-3 * Math.abs(expected));
+      expect(
+        Math.abs(serial.trainEpoch(context(new Random(3))) - (await native.trainEpoch(context(new Random(3))))),
+      ).toBeLessThan(1e-3 * Math.abs(expected));
     } finally {
       serial.dispose();
       native.dispose();
@@ -72,7 +91,15 @@ describe('training with the encoder under onnxruntime', () => {
   it('is deterministic, continues its own checkpoint bit for bit, and refuses to train once disposed', async () => {
     const data = await bars();
     const epoch = (learner: Learner, seed: number) =>
-      learner.trainEpoch({ x: data.x, n: data.n, d: data.d, gamma: 1, delta: 1, rng: new Random(seed), onProgress: () => undefined });
+      learner.trainEpoch({
+        x: data.x,
+        n: data.n,
+        d: data.d,
+        gamma: 1,
+        delta: 1,
+        rng: new Random(seed),
+        onProgress: () => undefined,
+      });
     const create = (seed = 3) => NativeAmortizedLearner.create({ ...options('diag'), threads: 2, seed });
     const [whole, split, resumed] = [await create(), await create(), await create(99)];
     try {

@@ -58,7 +58,15 @@ describe('train --no-amortized (joint L-BFGS)', () => {
       kLines: { restarts: 5, iterations: 20 },
     });
     const progress: number[] = [];
-    learner.trainEpoch({ x: data.x, n: data.n, d: data.d, gamma: 1, delta: 1, rng: new Random(1), onProgress: (_i, value) => progress.push(value) });
+    learner.trainEpoch({
+      x: data.x,
+      n: data.n,
+      d: data.d,
+      gamma: 1,
+      delta: 1,
+      rng: new Random(1),
+      onProgress: (_i, value) => progress.push(value),
+    });
     expect(progress).toHaveLength(ITERATIONS_PER_EPOCH);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThan(progress[i - 1]!);
     const w = tf.tidy(() => normalizeColumns(learner.dictionary).dataSync());
@@ -76,7 +84,10 @@ describe('train --no-amortized (joint L-BFGS)', () => {
     expect(last['bars_recovered']).toBe(8);
     expect(last['bars_total']).toBe(8);
     expect(last.elbo).toBeGreaterThanOrEqual(rows[0]!.elbo);
-    const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { ground_truth: { elbo: number; family: string }; optimizer: { scope: string } };
+    const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as {
+      ground_truth: { elbo: number; family: string };
+      optimizer: { scope: string };
+    };
     expect(card.optimizer.scope).toBe('joint');
     expect(card.ground_truth.family).toBe('diag');
     expect(Math.abs(last.elbo - card.ground_truth.elbo)).toBeLessThan(0.5);

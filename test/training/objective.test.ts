@@ -42,7 +42,11 @@ describe('M(a) (Eq. 11)', () => {
 
   it("has M'(a) = erf(a/√2) through autodiff, and that agrees with finite differences of float64 M", () => {
     const a = [-4, -1, -0.3, 0, 0.25, 1.7, 3.5];
-    const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(mFunction(t)))(tf.tensor1d(a)).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((t: tf.Tensor) => tf.sum(mFunction(t)))(tf.tensor1d(a))
+        .dataSync(),
+    );
     a.forEach((ai, i) => {
       expect(g[i]!).toBeCloseTo(ref.erf64(ai / Math.SQRT2), 6);
       const fd = (ref.m64(ai + 1e-6) - ref.m64(ai - 1e-6)) / 2e-6;
@@ -68,7 +72,8 @@ describe.each(families)('the %s family', (family) => {
           sigma2: e.sigma2.dataSync()[0]!,
         };
       });
-      const scale = Math.abs(expected.entropyQ) + Math.abs(expected.entropyPrior) + Math.abs(expected.entropyLikelihood);
+      const scale =
+        Math.abs(expected.entropyQ) + Math.abs(expected.entropyPrior) + Math.abs(expected.entropyLikelihood);
       expect(Math.abs(got.value - expected.elbo) / scale).toBeLessThan(2e-6);
       expect(relativeError(got.sigma2, expected.sigma2)).toBeLessThan(1e-5);
       got.lambda.forEach((l, k) => expect(relativeError(l, expected.lambda[k]!)).toBeLessThan(1e-5));
@@ -104,7 +109,9 @@ describe.each(families)('the %s family', (family) => {
     });
     const inputs = [w, ...params];
     const entropyGrads = tf.grads((...v: tf.Tensor[]) =>
-      annealedObjective(batchEntropies(pointStatistics(x, normalizeColumns(v[0] as tf.Tensor2D), rebuild(q, v.slice(1))), 5)),
+      annealedObjective(
+        batchEntropies(pointStatistics(x, normalizeColumns(v[0] as tf.Tensor2D), rebuild(q, v.slice(1))), 5),
+      ),
     )(inputs);
     const standardGrads = tf.grads((...v: tf.Tensor[]) =>
       tf.mean(pointElbo(pointStatistics(x, normalizeColumns(v[0] as tf.Tensor2D), rebuild(q, v.slice(1))), theta, 5)),
@@ -120,37 +127,46 @@ describe.each(families)('the %s family', (family) => {
     tf.dispose([x, w, ...params, theta.lambda, ...entropyGrads, ...standardGrads]);
   });
 
-  it.each([2, 1])('matches float64 finite differences of the reference for gradients w.r.t. W and the posterior (r = %i)', (rank) => {
-    const p = randomProblem(5, family, 4, 4, 3, rank);
-    const { x, w, q } = toTensors(p);
-    const params = posteriorParams(q);
-    const grads = tf.grads((...v: tf.Tensor[]) =>
-      objectiveOf(x, v[0] as tf.Tensor2D, rebuild(q, v.slice(1)), 1.3, 0.8).value,
-    )([w, ...params]);
-    const eps = 1e-6;
-    const fd = (mutate: (sign: number) => ref.RefPosterior | ref.Mat, which: 'w' | 'q') => {
-      const f = (sign: number) => {
-        const changed = mutate(sign);
-        return which === 'w'
-          ? ref.entropyElbo(p.x, changed as ref.Mat, p.q, 1.3, 0.8).elbo
-          : ref.entropyElbo(p.x, p.w, changed as ref.RefPosterior, 1.3, 0.8).elbo;
+  it.each([2, 1])(
+    'matches float64 finite differences of the reference for gradients w.r.t. W and the posterior (r = %i)',
+    (rank) => {
+      const p = randomProblem(5, family, 4, 4, 3, rank);
+      const { x, w, q } = toTensors(p);
+      const params = posteriorParams(q);
+      const grads = tf.grads(
+        (...v: tf.Tensor[]) => objectiveOf(x, v[0] as tf.Tensor2D, rebuild(q, v.slice(1)), 1.3, 0.8).value,
+      )([w, ...params]);
+      const eps = 1e-6;
+      const fd = (mutate: (sign: number) => ref.RefPosterior | ref.Mat, which: 'w' | 'q') => {
+        const f = (sign: number) => {
+          const changed = mutate(sign);
+          return which === 'w'
+            ? ref.entropyElbo(p.x, changed as ref.Mat, p.q, 1.3, 0.8).elbo
+            : ref.entropyElbo(p.x, p.w, changed as ref.RefPosterior, 1.3, 0.8).elbo;
+        };
+        return (f(1) - f(-1)) / (2 * eps);
       };
-      return (f(1) - f(-1)) / (2 * eps);
-    };
-    // W[1][2]
-    const gw = grads[0]!.dataSync()[1 * 3 + 2]!;
-    const fdw = fd((sign) => p.w.map((row, i) => row.map((v, j) => (i === 1 && j === 2 ? v + sign * eps : v))), 'w');
-    expect(gw).toBeCloseTo(fdw, 3);
-    // mean ν[2][1]
-    const gm = grads[1]!.dataSync()[2 * 3 + 1]!;
-    const fdm = fd((sign) => ({ ...p.q, mean: p.q.mean.map((row, i) => row.map((v, j) => (i === 2 && j === 1 ? v + sign * eps : v))) }), 'q');
-    expect(gm).toBeCloseTo(fdm, 3);
-    // one covariance parameter of point 3
-    const gc = grads[2]!.dataSync()[3 * (grads[2]!.size / 4)]!;
-    const fdc = fd((sign) => perturbFirstCovarianceParameter(p.q, 3, sign * eps), 'q');
-    expect(gc).toBeCloseTo(fdc, 3);
-    tf.dispose([x, w, ...params, ...grads]);
-  });
+      // W[1][2]
+      const gw = grads[0]!.dataSync()[1 * 3 + 2]!;
+      const fdw = fd((sign) => p.w.map((row, i) => row.map((v, j) => (i === 1 && j === 2 ? v + sign * eps : v))), 'w');
+      expect(gw).toBeCloseTo(fdw, 3);
+      // mean ν[2][1]
+      const gm = grads[1]!.dataSync()[2 * 3 + 1]!;
+      const fdm = fd(
+        (sign) => ({
+          ...p.q,
+          mean: p.q.mean.map((row, i) => row.map((v, j) => (i === 2 && j === 1 ? v + sign * eps : v))),
+        }),
+        'q',
+      );
+      expect(gm).toBeCloseTo(fdm, 3);
+      // one covariance parameter of point 3
+      const gc = grads[2]!.dataSync()[3 * (grads[2]!.size / 4)]!;
+      const fdc = fd((sign) => perturbFirstCovarianceParameter(p.q, 3, sign * eps), 'q');
+      expect(gc).toBeCloseTo(fdc, 3);
+      tf.dispose([x, w, ...params, ...grads]);
+    },
+  );
 
   it('identity 5: is invariant to rescaling the columns of the stored W', () => {
     const p = randomProblem(6, family, 5, 4, 3, 2);
@@ -172,7 +188,11 @@ describe('identity 4: the families agree where they coincide', () => {
       const { x, w, q } = toTensors(p);
       const mean = q.mean;
       const lowrank: Posterior = { family: 'lowrank', mean, factor: tf.zeros([6, 4, 2]), diagStd: tf.tensor2d(std) };
-      const full: Posterior = { family: 'full', mean, chol: tf.tensor3d(std.map((row) => row.map((s, i) => row.map((_, j) => (i === j ? s : 0))))) };
+      const full: Posterior = {
+        family: 'full',
+        mean,
+        chol: tf.tensor3d(std.map((row) => row.map((s, i) => row.map((_, j) => (i === j ? s : 0))))),
+      };
       return [q, lowrank, full].map((qq) => objectiveOf(x, w, qq).value.dataSync()[0]!);
     });
     expect(relativeError(values[1]!, values[0]!)).toBeLessThan(1e-6);
@@ -207,7 +227,12 @@ function rebuild(q: Posterior, v: tf.Tensor[]): Posterior {
     case 'diag':
       return { family: 'diag', mean: v[0] as tf.Tensor2D, std: v[1] as tf.Tensor2D };
     case 'lowrank':
-      return { family: 'lowrank', mean: v[0] as tf.Tensor2D, factor: v[1] as tf.Tensor3D, diagStd: v[2] as tf.Tensor2D };
+      return {
+        family: 'lowrank',
+        mean: v[0] as tf.Tensor2D,
+        factor: v[1] as tf.Tensor3D,
+        diagStd: v[2] as tf.Tensor2D,
+      };
     case 'full':
       return { family: 'full', mean: v[0] as tf.Tensor2D, chol: v[1] as tf.Tensor3D };
   }

@@ -9,7 +9,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.ts';
 import { AmortizedLearner, type AmortizedOptions } from '../../training/amortized/amortized-learner.ts';
 import { defaultEncoderConfig, type AmortizedFamily } from '../../training/encoder/encoder.ts';
-import { evaluateDataSet, type DataSetReport, type EvaluationInput } from '../../training/evaluate/evaluate-data-set.ts';
+import {
+  evaluateDataSet,
+  type DataSetReport,
+  type EvaluationInput,
+} from '../../training/evaluate/evaluate-data-set.ts';
 import { NativeAmortizedLearner } from '../../training/native/native-amortized-learner.ts';
 import type { Learner, LearnerState } from '../../training/run/learner.ts';
 
@@ -33,12 +37,31 @@ async function epoch(learner: Learner, seed: number): Promise<void> {
 }
 
 function input(learner: Learner, batch: number | undefined): EvaluationInput {
-  return { x, n: N, d: D, w: learner.dictionary, posterior: (xb, start, end) => learner.posterior(xb, start, end), seed: 8, batch, giniPoints: 300 };
+  return {
+    x,
+    n: N,
+    d: D,
+    w: learner.dictionary,
+    posterior: (xb, start, end) => learner.posterior(xb, start, end),
+    seed: 8,
+    batch,
+    giniPoints: 300,
+  };
 }
 
 function expectSameReport(actual: DataSetReport, expected: DataSetReport): void {
-  const close = (a: number, b: number, what: string) => expect(Math.abs(a - b), what).toBeLessThanOrEqual(1e-6 * Math.abs(b));
-  for (const key of ['elbo', 'entropy_q', 'entropy_prior', 'entropy_likelihood', 'sigma2', 'gini_mean', 'gini_sd'] as const) close(actual[key], expected[key], key);
+  const close = (a: number, b: number, what: string) =>
+    expect(Math.abs(a - b), what).toBeLessThanOrEqual(1e-6 * Math.abs(b));
+  for (const key of [
+    'elbo',
+    'entropy_q',
+    'entropy_prior',
+    'entropy_likelihood',
+    'sigma2',
+    'gini_mean',
+    'gini_sd',
+  ] as const)
+    close(actual[key], expected[key], key);
   expected.lambda.forEach((l, i) => close(actual.lambda[i]!, l, `lambda[${i}]`));
   expect(actual.n).toBe(N);
 }
@@ -52,7 +75,8 @@ describe('whole-data evaluation under onnxruntime', () => {
     learners.push(parallel);
     for (const seed of [1, 2]) {
       await epoch(parallel, seed);
-      for (const batch of [undefined, 100, 1037, 2000]) expectSameReport(await parallel.evaluate(input(parallel, batch)), evaluateDataSet(input(parallel, batch)));
+      for (const batch of [undefined, 100, 1037, 2000])
+        expectSameReport(await parallel.evaluate(input(parallel, batch)), evaluateDataSet(input(parallel, batch)));
     }
   });
 
@@ -69,7 +93,7 @@ describe('whole-data evaluation under onnxruntime', () => {
   });
 });
 
-describe('whole-data evaluation under onnxruntime, at the default run\'s widths', () => {
+describe("whole-data evaluation under onnxruntime, at the default run's widths", () => {
   it('D = 256, H = 100, both families: the report of TensorFlow.js to 1e-6 relative', async () => {
     const d = 256;
     const h = 100;
@@ -77,14 +101,38 @@ describe('whole-data evaluation under onnxruntime, at the default run\'s widths'
     const r = new Random(5);
     const rows = Float32Array.from({ length: n * d }, () => 0.3 * r.normal());
     for (const family of ['diag', 'lowrank'] as const) {
-      const learner = new AmortizedLearner({ encoder: defaultEncoderConfig(d, h, family), batch: 512, learningRate: 1e-3, dictionaryLearningRate: 1e-2, seed: 3 });
+      const learner = new AmortizedLearner({
+        encoder: defaultEncoderConfig(d, h, family),
+        batch: 512,
+        learningRate: 1e-3,
+        dictionaryLearningRate: 1e-2,
+        seed: 3,
+      });
       learners.push(learner);
       learner.trainEpoch({ x: rows, n, d, gamma: 1, delta: 1, rng: new Random(1), onProgress: () => undefined });
-      const evaluation: EvaluationInput = { x: rows, n, d, w: learner.dictionary, posterior: (xb) => learner.posterior(xb), seed: 2 };
+      const evaluation: EvaluationInput = {
+        x: rows,
+        n,
+        d,
+        w: learner.dictionary,
+        posterior: (xb) => learner.posterior(xb),
+        seed: 2,
+      };
       const actual = await learner.evaluate(evaluation);
       const expected = evaluateDataSet(evaluation);
-      for (const key of ['elbo', 'entropy_q', 'entropy_prior', 'entropy_likelihood', 'sigma2', 'gini_mean', 'gini_sd'] as const)
-        expect(Math.abs(actual[key] - expected[key]), `${family} ${key}: ${actual[key]} vs ${expected[key]}`).toBeLessThanOrEqual(1e-6 * Math.abs(expected[key]));
+      for (const key of [
+        'elbo',
+        'entropy_q',
+        'entropy_prior',
+        'entropy_likelihood',
+        'sigma2',
+        'gini_mean',
+        'gini_sd',
+      ] as const)
+        expect(
+          Math.abs(actual[key] - expected[key]),
+          `${family} ${key}: ${actual[key]} vs ${expected[key]}`,
+        ).toBeLessThanOrEqual(1e-6 * Math.abs(expected[key]));
     }
   });
 });

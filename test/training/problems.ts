@@ -131,6 +131,10 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
 }
 
 /** A variable from an initial value, without leaving the initial tensor behind. */
-export function makeVariable<R extends tf.Rank>(init: () => tf.Tensor<R>, trainable = true, name?: string): tf.Variable<R> {
+export function makeVariable<R extends tf.Rank>(
+  init: () => tf.Tensor<R>,
+  trainable = true,
+  name?: string,
+): tf.Variable<R> {
   return tf.tidy(() => tf.variable(init(), trainable, name));
 }

@@ -9,7 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.ts';
 import { posteriorTensors } from '../../training/gap/posterior-arrays.ts';
 import { samplePosterior } from '../../training/objective/sample-posterior.ts';
-import { normalsPerPoint, samplePosteriorArrays, type AmortizedPosteriorArrays } from '../../training/objective/sample-posterior-arrays.ts';
+import {
+  normalsPerPoint,
+  samplePosteriorArrays,
+  type AmortizedPosteriorArrays,
+} from '../../training/objective/sample-posterior-arrays.ts';
 
 const B = 7;
 const H = 9;

@@ -32,23 +32,50 @@ const flags = (overrides: Partial<TrainFlags> = {}): TrainFlags => ({
   ...overrides,
 });
 
-const base = (out: string, overrides: Partial<TrainFlags> = {}, resume = false): TrainOptions => ({ config: resolveRunConfig(flags(overrides)), out, resume });
+const base = (out: string, overrides: Partial<TrainFlags> = {}, resume = false): TrainOptions => ({
+  config: resolveRunConfig(flags(overrides)),
+  out,
+  resume,
+});
 
 const stable = (rows: Array<Record<string, unknown>>) =>
   rows.map(({ seconds: _s, samples_per_second: _r, eval_seconds: _e, ...rest }) => rest);
 
 const readMetrics = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, number>);
 
 describe('amortized training on bars', () => {
   it.each(['diag', 'lowrank'] as const)('writes every run file and the ELBO rises (%s)', async (posterior) => {
     const out = tempDir();
     await train(base(out, { posterior }));
-    for (const file of ['metrics.jsonl', 'dictionary.npy', 'prior_scales.npy', 'model.json', 'fields.png', 'curves.png', 'checkpoint.ckpt'])
+    for (const file of [
+      'metrics.jsonl',
+      'dictionary.npy',
+      'prior_scales.npy',
+      'model.json',
+      'fields.png',
+      'curves.png',
+      'checkpoint.ckpt',
+    ])
       expect(statSync(join(out, file)).size, file).toBeGreaterThan(0);
     const metrics = readMetrics(out);
     expect(metrics).toHaveLength(4);
-    for (const key of ['epoch', 'elbo', 'entropy_q', 'entropy_prior', 'entropy_likelihood', 'gini_mean', 'gini_sd', 'gamma', 'delta', 'seconds', 'samples_per_second'])
+    for (const key of [
+      'epoch',
+      'elbo',
+      'entropy_q',
+      'entropy_prior',
+      'entropy_likelihood',
+      'gini_mean',
+      'gini_sd',
+      'gamma',
+      'delta',
+      'seconds',
+      'samples_per_second',
+    ])
       expect(metrics[0], key).toHaveProperty(key);
     expect(metrics[3]!.elbo).toBeGreaterThan(metrics[0]!.elbo);
     const w = await readNpy(join(out, 'dictionary.npy'));
@@ -102,7 +129,9 @@ describe('the training loop', () => {
     const out = tempDir();
     const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
     const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
-    await expect(trainLoop(data, learner, options)).rejects.toThrow(/epoch 2 diverged \(the objective = NaN\).*checkpoint of epoch 1 are kept.*smaller --lr/);
+    await expect(trainLoop(data, learner, options)).rejects.toThrow(
+      /epoch 2 diverged \(the objective = NaN\).*checkpoint of epoch 1 are kept.*smaller --lr/,
+    );
     const checkpoint = join(out, 'checkpoint.ckpt');
     expect(existsSync(checkpoint)).toBe(true);
     expect(readMetrics(out)).toHaveLength(1);
@@ -131,7 +160,9 @@ describe('the training loop', () => {
     const out = tempDir();
     const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
     const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
-    await expect(trainLoop(data, learner, options)).rejects.toThrow(/epoch 2 diverged \(encoderWeight\[1\] = Infinity\)/);
+    await expect(trainLoop(data, learner, options)).rejects.toThrow(
+      /epoch 2 diverged \(encoderWeight\[1\] = Infinity\)/,
+    );
     const saved = await loadCheckpoint<{ epoch: number }>(join(out, 'checkpoint.ckpt'));
     expect(saved.state.epoch).toBe(1);
     expect(Array.from(saved.arrays.encoderWeight!)).toEqual([1, 2, 3]);

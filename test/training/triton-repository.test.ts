@@ -52,11 +52,14 @@ function parseTextFormat(text: string): TextMessage {
 }
 
 describe('the Triton model repository', () => {
-  it('holds the model unchanged and a config whose tensors are the graph\'s', async () => {
+  it("holds the model unchanged and a config whose tensors are the graph's", async () => {
     const bytes = new Uint8Array(readFileSync(MODEL));
     const repo = mkdtempSync(join(tmpdir(), 'entropy-sc-triton-'));
     const written = await writeTritonRepository(repo, 'tiny-lowrank', bytes, { maxBatchSize: 256 });
-    expect(written).toEqual({ config: join(repo, 'tiny-lowrank', 'config.pbtxt'), model: join(repo, 'tiny-lowrank', '1', 'model.onnx') });
+    expect(written).toEqual({
+      config: join(repo, 'tiny-lowrank', 'config.pbtxt'),
+      model: join(repo, 'tiny-lowrank', '1', 'model.onnx'),
+    });
     expect(Buffer.compare(readFileSync(written.model), Buffer.from(bytes))).toBe(0);
 
     const config = parseTextFormat(readFileSync(written.config, 'utf8'));
@@ -93,7 +96,15 @@ describe('the Triton model repository', () => {
       });
     expect(fromConfig(config.input!)).toEqual(fromGraph(graph.input));
     expect(fromConfig(config.output!)).toEqual(fromGraph(graph.output));
-    expect(fromConfig(config.output!).map((t) => t.name)).toEqual(['mean', 'variance', 'elbo', 'reconstruction', 'cov_factor', 'cov_diag', 'covariance']);
+    expect(fromConfig(config.output!).map((t) => t.name)).toEqual([
+      'mean',
+      'variance',
+      'elbo',
+      'reconstruction',
+      'cov_factor',
+      'cov_diag',
+      'covariance',
+    ]);
     expect(fromConfig(config.output!).find((t) => t.name === 'elbo')!.dims).toEqual([]);
   });
 });

@@ -9,8 +9,10 @@ import { chooseAdapter, findAdapter } from '../../training/gpu/find-adapter.ts';
 
 const hardware = await findAdapter('hardware');
 const software = await findAdapter('software');
-if (!hardware) console.warn('skipping the hardware adapter tests: this machine has no GPU that Dawn can reach through Vulkan');
-if (!software) console.warn('skipping the software adapter tests: Mesa (libegl1 libegl-mesa0 libgl1-mesa-dri) is not installed');
+if (!hardware)
+  console.warn('skipping the hardware adapter tests: this machine has no GPU that Dawn can reach through Vulkan');
+if (!software)
+  console.warn('skipping the software adapter tests: Mesa (libegl1 libegl-mesa0 libgl1-mesa-dri) is not installed');
 
 describe('the adapter setting', () => {
   it('is auto when unset or empty, and takes hardware and software in any case', () => {
@@ -21,13 +23,19 @@ describe('the adapter setting', () => {
   });
 
   it('names the choices for anything else', () => {
-    expect(() => adapterChoice({ ENTROPY_SC_GPU_ADAPTER: 'cuda' })).toThrow('ENTROPY_SC_GPU_ADAPTER=cuda is not a WebGPU adapter choice: should be one of auto, hardware, software');
+    expect(() => adapterChoice({ ENTROPY_SC_GPU_ADAPTER: 'cuda' })).toThrow(
+      'ENTROPY_SC_GPU_ADAPTER=cuda is not a WebGPU adapter choice: should be one of auto, hardware, software',
+    );
   });
 });
 
 describe('adapters', () => {
   it.skipIf(!software)('software is Mesa llvmpipe through OpenGL, with its limits', () => {
-    expect(software!.info).toMatchObject({ kind: 'software', backend: 'opengl', name: expect.stringMatching(/llvmpipe/) });
+    expect(software!.info).toMatchObject({
+      kind: 'software',
+      backend: 'opengl',
+      name: expect.stringMatching(/llvmpipe/),
+    });
     expect(software!.info.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(2 ** 27);
   });
 
@@ -36,8 +44,13 @@ describe('adapters', () => {
     expect((await chooseAdapter('auto')).info.kind).toBe('hardware');
   });
 
-  it.skipIf(hardware !== null)('without a GPU, hardware fails in one line and auto falls back to software', async () => {
-    await expect(chooseAdapter('hardware')).rejects.toThrow(/^backend webgpu is not available: no hardware WebGPU adapter: .*libvulkan\.so\.1/);
-    if (software) expect((await chooseAdapter('auto')).info.kind).toBe('software');
-  });
+  it.skipIf(hardware !== null)(
+    'without a GPU, hardware fails in one line and auto falls back to software',
+    async () => {
+      await expect(chooseAdapter('hardware')).rejects.toThrow(
+        /^backend webgpu is not available: no hardware WebGPU adapter: .*libvulkan\.so\.1/,
+      );
+      if (software) expect((await chooseAdapter('auto')).info.kind).toBe('software');
+    },
+  );
 });

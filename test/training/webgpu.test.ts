@@ -48,16 +48,24 @@ function parameters(q: Posterior): tf.Tensor[] {
 
 function rebuild(q: Posterior, v: tf.Tensor[]): Posterior {
   if (q.family === 'diag') return { family: 'diag', mean: v[0] as tf.Tensor2D, std: v[1] as tf.Tensor2D };
-  if (q.family === 'lowrank') return { family: 'lowrank', mean: v[0] as tf.Tensor2D, factor: v[1] as tf.Tensor3D, diagStd: v[2] as tf.Tensor2D };
+  if (q.family === 'lowrank')
+    return { family: 'lowrank', mean: v[0] as tf.Tensor2D, factor: v[1] as tf.Tensor3D, diagStd: v[2] as tf.Tensor2D };
   return { family: 'full', mean: v[0] as tf.Tensor2D, chol: v[1] as tf.Tensor3D };
 }
 
 /** The objective L_{γ,δ} and its gradients w.r.t. W and the posterior parameters, on `backend`, flattened. */
-async function objectiveAndGradients(backend: string, p: Problem, gamma: number, delta: number): Promise<{ value: number; grads: Float32Array[] }> {
+async function objectiveAndGradients(
+  backend: string,
+  p: Problem,
+  gamma: number,
+  delta: number,
+): Promise<{ value: number; grads: Float32Array[] }> {
   await useBackend(backend);
   const { x, w, q } = toTensors(p);
   const inputs = [w, ...parameters(q)];
-  const { value, grads } = tf.valueAndGrads((...v: tf.Tensor[]) => objective(x, v[0] as tf.Tensor2D, rebuild(q, v.slice(1)), gamma, delta))(inputs);
+  const { value, grads } = tf.valueAndGrads((...v: tf.Tensor[]) =>
+    objective(x, v[0] as tf.Tensor2D, rebuild(q, v.slice(1)), gamma, delta),
+  )(inputs);
   const result = { value: (await read(value))[0]!, grads: await Promise.all(grads.map(read)) };
   tf.dispose([x, ...inputs]);
   return result;
@@ -83,7 +91,12 @@ const readMetrics = (dir: string) =>
     .trim()
     .split('\n')
     .map((line) => {
-      const { seconds: _s, samples_per_second: _r, eval_seconds: _e, ...rest } = JSON.parse(line) as Record<string, number>;
+      const {
+        seconds: _s,
+        samples_per_second: _r,
+        eval_seconds: _e,
+        ...rest
+      } = JSON.parse(line) as Record<string, number>;
       return rest;
     });
 
@@ -103,7 +116,8 @@ describe.skipIf(missing !== null)('the webgpu backend', () => {
       const p = randomProblem(seed!, family, n!, d!, h!, r);
       const expected = ref.entropyElbo(p.x, p.w, p.q, 1.7, 0.6);
       const { value } = await objectiveAndGradients('webgpu', p, 1.7, 0.6);
-      const scale = Math.abs(expected.entropyQ) + Math.abs(expected.entropyPrior) + Math.abs(expected.entropyLikelihood);
+      const scale =
+        Math.abs(expected.entropyQ) + Math.abs(expected.entropyPrior) + Math.abs(expected.entropyLikelihood);
       expect(Math.abs(value - expected.elbo) / scale).toBeLessThan(1e-5);
     }
   });
@@ -113,12 +127,25 @@ describe.skipIf(missing !== null)('the webgpu backend', () => {
     const gpu = await objectiveAndGradients('webgpu', p, 1.3, 0.8);
     const eps = 1e-6;
     const fdW = (i: number, j: number) => {
-      const at = (sign: number) => ref.entropyElbo(p.x, p.w.map((row, a) => row.map((v, b) => (a === i && b === j ? v + sign * eps : v))), p.q, 1.3, 0.8).elbo;
+      const at = (sign: number) =>
+        ref.entropyElbo(
+          p.x,
+          p.w.map((row, a) => row.map((v, b) => (a === i && b === j ? v + sign * eps : v))),
+          p.q,
+          1.3,
+          0.8,
+        ).elbo;
       return (at(1) - at(-1)) / (2 * eps);
     };
     const fdMean = (i: number, j: number) => {
       const at = (sign: number) =>
-        ref.entropyElbo(p.x, p.w, { ...p.q, mean: p.q.mean.map((row, a) => row.map((v, b) => (a === i && b === j ? v + sign * eps : v))) }, 1.3, 0.8).elbo;
+        ref.entropyElbo(
+          p.x,
+          p.w,
+          { ...p.q, mean: p.q.mean.map((row, a) => row.map((v, b) => (a === i && b === j ? v + sign * eps : v))) },
+          1.3,
+          0.8,
+        ).elbo;
       return (at(1) - at(-1)) / (2 * eps);
     };
     expect(gpu.grads[0]![1 * 3 + 2]!).toBeCloseTo(fdW(1, 2), 3);
@@ -153,7 +180,16 @@ describe.skipIf(missing !== null)('the webgpu backend', () => {
   });
 
   it('refuses non-amortized learning and --workers in one line', async () => {
-    await expect(run('webgpu', { posterior: 'full', amortized: false, hidden: undefined, inner: undefined, blocks: undefined, workers: undefined })).rejects.toThrow(/--backend webgpu trains amortized encoders only/);
+    await expect(
+      run('webgpu', {
+        posterior: 'full',
+        amortized: false,
+        hidden: undefined,
+        inner: undefined,
+        blocks: undefined,
+        workers: undefined,
+      }),
+    ).rejects.toThrow(/--backend webgpu trains amortized encoders only/);
     await expect(run('webgpu', { workers: 2 })).rejects.toThrow(/--workers .* does not apply to --backend webgpu/);
   });
 

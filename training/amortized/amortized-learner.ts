@@ -37,7 +37,12 @@ export class AmortizedLearner extends AmortizedModel implements Learner {
       value = tf.tidy(() => {
         const xb = gatherRows(x, d, rows);
         const objective = this.adam.update(
-          () => annealedObjective(batchEntropies(pointStatistics(xb, normalizeColumns(this.dictionary), this.encoder.forward(xb)), d), gamma, delta),
+          () =>
+            annealedObjective(
+              batchEntropies(pointStatistics(xb, normalizeColumns(this.dictionary), this.encoder.forward(xb)), d),
+              gamma,
+              delta,
+            ),
           'maximize',
         );
         return objective.dataSync()[0]!;

@@ -21,9 +21,14 @@ export function saveFlatState({ params, m, v, offsets }: FlatAdamState, adamStep
 export function loadFlatState({ params, m, v, offsets }: FlatAdamState, saved: LearnerState): number {
   for (let i = 0; i + 1 < offsets.length; i++) {
     const size = offsets[i + 1]! - offsets[i]!;
-    for (const [key, target] of [[`var${i}`, params], [`adam${i}/m`, m], [`adam${i}/v`, v]] as const) {
+    for (const [key, target] of [
+      [`var${i}`, params],
+      [`adam${i}/m`, m],
+      [`adam${i}/v`, v],
+    ] as const) {
       const array = saved.arrays[key];
-      if (array?.length !== size) throw new Error(`loadState: ${key} has ${array?.length ?? 'no'} elements, the learner needs ${size}`);
+      if (array?.length !== size)
+        throw new Error(`loadState: ${key} has ${array?.length ?? 'no'} elements, the learner needs ${size}`);
       target.set(array, offsets[i]!);
     }
   }

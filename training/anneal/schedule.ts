@@ -30,7 +30,14 @@ export function parseSchedule(spec: string): Schedule {
   const entries = spec.split(',').map((entry) => {
     const parts = entry.trim().split(':');
     const [gamma, delta = 1] = parts.map(Number);
-    if (parts.length > 2 || gamma === undefined || !Number.isFinite(gamma) || !Number.isFinite(delta) || gamma <= 0 || delta <= 0)
+    if (
+      parts.length > 2 ||
+      gamma === undefined ||
+      !Number.isFinite(gamma) ||
+      !Number.isFinite(delta) ||
+      gamma <= 0 ||
+      delta <= 0
+    )
       throw new UserError(
         `--anneal: cannot read '${entry.trim()}' in '${spec}'; give none, prior, likelihood or a list of positive γ:δ pairs such as 4:1,2:1,1:1`,
       );

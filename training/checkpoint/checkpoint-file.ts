@@ -36,7 +36,9 @@ export async function saveCheckpoint<S>(path: string, checkpoint: Checkpoint<S>)
     offset += data.length;
     return entry;
   });
-  const header = new TextEncoder().encode(JSON.stringify({ state: checkpoint.state, arrays: table } satisfies Header<S>));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ state: checkpoint.state, arrays: table } satisfies Header<S>),
+  );
   const start = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4;
   const end = start + offset * 4;
   const bytes = new Uint8Array(end + DIGEST_BYTES);
@@ -59,19 +61,28 @@ export async function loadCheckpoint<S>(path: string): Promise<Checkpoint<S>> {
   }
   const magic = bytes.subarray(0, MAGIC.length).toString('latin1');
   if (OLDER.includes(magic))
-    throw new UserError(`${path}: a checkpoint of an older entropy-sc (format ${magic}, without a checksum), which this version cannot resume; start a new run in another --out`);
+    throw new UserError(
+      `${path}: a checkpoint of an older entropy-sc (format ${magic}, without a checksum), which this version cannot resume; start a new run in another --out`,
+    );
   if (magic !== MAGIC) throw new UserError(`${path}: not an entropy-sc checkpoint`);
-  const damaged = (what: string) => new UserError(`${path}: the checkpoint is damaged (${what}); it cannot be resumed: start a new run in another --out`);
+  const damaged = (what: string) =>
+    new UserError(
+      `${path}: the checkpoint is damaged (${what}); it cannot be resumed: start a new run in another --out`,
+    );
   const end = bytes.length - DIGEST_BYTES;
   if (end < MAGIC.length + 4) throw damaged(`only ${bytes.length} bytes`);
-  if (!digest(bytes.subarray(0, end)).equals(bytes.subarray(end))) throw damaged('its SHA-256 checksum does not match: the file was truncated or changed after it was written');
+  if (!digest(bytes.subarray(0, end)).equals(bytes.subarray(end)))
+    throw damaged('its SHA-256 checksum does not match: the file was truncated or changed after it was written');
   // The checksum held, so the rest is what saveCheckpoint wrote.
   const headerLength = bytes.readUInt32LE(MAGIC.length);
-  const header = JSON.parse(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength).toString('utf8')) as Header<S>;
+  const header = JSON.parse(
+    bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength).toString('utf8'),
+  ) as Header<S>;
   const start = Math.ceil((MAGIC.length + 4 + headerLength) / 4) * 4;
   const copy = new Uint8Array(bytes.subarray(start, end)); // aligned copy for the Float32Array views
   const arrays: Record<string, Float32Array> = {};
-  for (const { name, offset, length } of header.arrays) arrays[name] = new Float32Array(copy.buffer, offset * 4, length);
+  for (const { name, offset, length } of header.arrays)
+    arrays[name] = new Float32Array(copy.buffer, offset * 4, length);
   return { state: header.state, arrays };
 }
 

@@ -37,10 +37,20 @@ export function defaultEncoderConfig(d: number, h: number, family: AmortizedFami
  * The posterior from the heads' outputs: ν, τ = softplus(std head) + MIN_STD and, for the low-rank
  * family, V [B, H, r] from the factor head. @param factor null for the diagonal family
  */
-export function headsPosterior(config: EncoderConfig, mean: tf.Tensor2D, std: tf.Tensor2D, factor: tf.Tensor2D | null): Posterior {
+export function headsPosterior(
+  config: EncoderConfig,
+  mean: tf.Tensor2D,
+  std: tf.Tensor2D,
+  factor: tf.Tensor2D | null,
+): Posterior {
   const scale: tf.Tensor2D = tf.add(tf.softplus(std), MIN_STD);
   if (!factor) return { family: 'diag', mean, std: scale };
-  return { family: 'lowrank', mean, factor: tf.reshape(factor, [mean.shape[0], config.h, config.rank]) as tf.Tensor3D, diagStd: scale };
+  return {
+    family: 'lowrank',
+    mean,
+    factor: tf.reshape(factor, [mean.shape[0], config.h, config.rank]) as tf.Tensor3D,
+    diagStd: scale,
+  };
 }
 
 export class Encoder {
@@ -80,7 +90,12 @@ export class Encoder {
       const inner = tf.relu(applyDense(block.expand, tf.relu(hidden)));
       hidden = tf.add(hidden, applyDense(block.project, inner));
     }
-    return headsPosterior(this.config, applyDense(this.meanHead, hidden), applyDense(this.stdHead, hidden), this.factorHead && applyDense(this.factorHead, hidden));
+    return headsPosterior(
+      this.config,
+      applyDense(this.meanHead, hidden),
+      applyDense(this.stdHead, hidden),
+      this.factorHead && applyDense(this.factorHead, hidden),
+    );
   }
 
   dispose(): void {

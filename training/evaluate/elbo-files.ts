@@ -25,7 +25,6 @@ export interface ElboFiles {
   posterior: PosteriorFiles;
 }
 
-
 /** Row-wise files and the shape each must have, given N, H (and r for the factor). */
 function perPointFiles(p: PosteriorFiles): Array<{ path: string; role: string; positive?: boolean; rank: 2 | 3 }> {
   switch (p.family) {
@@ -58,7 +57,10 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
   let rank = 0;
   for (const f of pointFiles) {
     const { shape } = await readNpyHeader(f.path);
-    ensure(shape.length === f.rank, `${f.path}: ${f.role} must have ${f.rank} dimensions, got shape ${shapeText(shape)}`);
+    ensure(
+      shape.length === f.rank,
+      `${f.path}: ${f.role} must have ${f.rank} dimensions, got shape ${shapeText(shape)}`,
+    );
     ensure(shape[0] === n, `${f.role} ${f.path} has N=${shape[0]} rows but data ${files.data} has N=${n}`);
     ensure(shape[1] === h, `${f.role} ${f.path} has H=${shape[1]} but weights ${files.weights} has H=${h} columns`);
     if (f.rank === 3) {
@@ -73,7 +75,9 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
   const wTensor = tf.tensor2d(w.data instanceof Float32Array ? w.data : Float32Array.from(w.data), [d, h]);
   const wn = tf.tidy(() => normalizeColumns(wTensor));
   wTensor.dispose();
-  const streams = [files.data, ...pointFiles.map((f) => f.path)].map((path) => readNpyRows(path, { chunkRows })[Symbol.asyncIterator]());
+  const streams = [files.data, ...pointFiles.map((f) => f.path)].map((path) =>
+    readNpyRows(path, { chunkRows })[Symbol.asyncIterator](),
+  );
   try {
     for (;;) {
       const chunks = await Promise.all(streams.map((s) => s.next()));
@@ -94,10 +98,17 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
         if (f.positive) checkPositive(chunk.data, f.path, [n, h], 'standard deviations', start);
         inputs.push({ path: f.path, data: chunk.data, shape });
       });
-      if (files.posterior.family === 'full') checkCholeskyDiagonal(files.posterior.chol, pointChunks[1]!.data, h, start);
+      if (files.posterior.family === 'full')
+        checkCholeskyDiagonal(files.posterior.chol, pointChunks[1]!.data, h, start);
       tf.tidy(() => {
         const x = tf.tensor2d(toFloat32(xChunk!.data), [rows, d]);
-        const q = toPosterior(files.posterior.family, pointChunks.map((c) => toFloat32(c.data)), rows, h, rank);
+        const q = toPosterior(
+          files.posterior.family,
+          pointChunks.map((c) => toFloat32(c.data)),
+          rows,
+          h,
+          rank,
+        );
         const s = pointStatistics(x, wn, q);
         const read = readStatistics(s);
         checkStatisticsFinite(read, inputs, start);
@@ -112,13 +123,24 @@ export async function elboFromFiles(files: ElboFiles, gamma = 1, delta = 1, chun
   return checkFiniteReport(accumulator.report(gamma, delta), `the ELBO of ${files.data}`);
 }
 
-function toPosterior(family: PosteriorFiles['family'], arrays: Float32Array[], rows: number, h: number, rank: number): Posterior {
+function toPosterior(
+  family: PosteriorFiles['family'],
+  arrays: Float32Array[],
+  rows: number,
+  h: number,
+  rank: number,
+): Posterior {
   const mean = tf.tensor2d(arrays[0]!, [rows, h]);
   switch (family) {
     case 'diag':
       return { family, mean, std: tf.tensor2d(arrays[1]!, [rows, h]) };
     case 'lowrank':
-      return { family, mean, factor: tf.tensor3d(arrays[1]!, [rows, h, rank]), diagStd: tf.tensor2d(arrays[2]!, [rows, h]) };
+      return {
+        family,
+        mean,
+        factor: tf.tensor3d(arrays[1]!, [rows, h, rank]),
+        diagStd: tf.tensor2d(arrays[2]!, [rows, h]),
+      };
     case 'full':
       return { family, mean, chol: tf.tensor3d(arrays[1]!, [rows, h, h]) };
   }
@@ -132,6 +154,10 @@ function checkCholeskyDiagonal(path: string, data: Float32Array | Float64Array, 
   for (let block = 0; block < data.length; block += h * h)
     for (let i = 0; i < h; i++) {
       const flat = block + i * (h + 1);
-      ensure(data[flat] !== 0, () => `${path}: Cholesky factor has a zero diagonal entry at ${positionText(flat, [Infinity, h, h], start)}, so T is singular`);
+      ensure(
+        data[flat] !== 0,
+        () =>
+          `${path}: Cholesky factor has a zero diagonal entry at ${positionText(flat, [Infinity, h, h], start)}, so T is singular`,
+      );
     }
 }

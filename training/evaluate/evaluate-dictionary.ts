@@ -26,7 +26,13 @@ import { JOINT_LIMIT, spreadDefaults } from '../non-amortized/defaults.ts';
 import { ELBO_OBJECTIVE, fitPosteriors, type PointsObjective } from '../non-amortized/e-step.ts';
 import { ridgeCodes } from '../non-amortized/initial-means.ts';
 import { PointStore } from '../non-amortized/point-store.ts';
-import { parameterTensors, pointSizes, PosteriorVariables, toPosterior, type PointLayout } from '../non-amortized/posterior-variables.ts';
+import {
+  parameterTensors,
+  pointSizes,
+  PosteriorVariables,
+  toPosterior,
+  type PointLayout,
+} from '../non-amortized/posterior-variables.ts';
 import { evaluateDataSet, type DataSetReport } from './evaluate-data-set.ts';
 import { accumulate } from '../objective/accumulate.ts';
 import { checkSquaredNorms } from './statistics-range.ts';
@@ -73,7 +79,11 @@ function optimalTheta(x: Float32Array, n: number, d: number, wn: tf.Tensor2D, st
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
     tf.tidy(() => {
-      const s = pointStatistics(tf.tensor2d(x.subarray(start * d, end * d), [end - start, d]), wn, storedPosterior(store, start, end));
+      const s = pointStatistics(
+        tf.tensor2d(x.subarray(start * d, end * d), [end - start, d]),
+        wn,
+        storedPosterior(store, start, end),
+      );
       accumulate(accumulator, s);
     });
   }
@@ -99,7 +109,11 @@ export function evaluateDictionary(input: DictionaryInput): DictionaryFit {
       const end = Math.min(n, start + chunk);
       const rows = Array.from({ length: end - start }, (_, i) => start + i);
       const xb = tf.tensor2d(x.subarray(start * d, end * d), [end - start, d]);
-      const q = new PosteriorVariables(layout, rows.length, store.gatherOrInitialise(rows, () => ridgeCodes(xb, wn), initialStd));
+      const q = new PosteriorVariables(
+        layout,
+        rows.length,
+        store.gatherOrInitialise(rows, () => ridgeCodes(xb, wn), initialStd),
+      );
       iterations += fitPosteriors(xb, wn, q, objective, { maxIterations }).iterations;
       store.scatter(rows, q.read());
       q.dispose();
@@ -120,7 +134,14 @@ export function evaluateDictionary(input: DictionaryInput): DictionaryFit {
       }
     }
     const wTensor = tf.tensor2d(input.w, [d, h]);
-    const report = evaluateDataSet({ x, n, d, w: wTensor, seed: input.seed, posterior: (_xb, start, end) => storedPosterior(store, start, end) });
+    const report = evaluateDataSet({
+      x,
+      n,
+      d,
+      w: wTensor,
+      seed: input.seed,
+      posterior: (_xb, start, end) => storedPosterior(store, start, end),
+    });
     wTensor.dispose();
     return { report, layout, store, iterations };
   } finally {
@@ -129,17 +150,30 @@ export function evaluateDictionary(input: DictionaryInput): DictionaryFit {
 }
 
 /** The fitted posteriors as arrays for files: means [N, H] and std [N, H] (diag), chol [N, H, H] (full), or factor [N, H, r] and diagStd [N, H]. */
-export function fittedArrays(fit: DictionaryFit, batch = 4096): Record<string, { data: Float32Array; shape: number[] }> {
+export function fittedArrays(
+  fit: DictionaryFit,
+  batch = 4096,
+): Record<string, { data: Float32Array; shape: number[] }> {
   const { n } = fit.store;
   const { h, rank, family } = fit.layout;
   const shapes: Record<string, number[]> =
-    family === 'diag' ? { mean: [n, h], std: [n, h] } : family === 'full' ? { mean: [n, h], chol: [n, h, h] } : { mean: [n, h], factor: [n, h, rank], diag_std: [n, h] };
-  const out = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape }]));
+    family === 'diag'
+      ? { mean: [n, h], std: [n, h] }
+      : family === 'full'
+        ? { mean: [n, h], chol: [n, h, h] }
+        : { mean: [n, h], factor: [n, h, rank], diag_std: [n, h] };
+  const out = Object.fromEntries(
+    Object.entries(shapes).map(([name, shape]) => [
+      name,
+      { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape },
+    ]),
+  );
   for (let start = 0; start < n; start += batch) {
     const end = Math.min(n, start + batch);
     tf.tidy(() => {
       const q = storedPosterior(fit.store, start, end);
-      const put = (name: string, t: tf.Tensor) => out[name]!.data.set(t.dataSync(), (start * out[name]!.data.length) / n);
+      const put = (name: string, t: tf.Tensor) =>
+        out[name]!.data.set(t.dataSync(), (start * out[name]!.data.length) / n);
       put('mean', q.mean);
       if (q.family === 'diag') put('std', q.std);
       else if (q.family === 'full') put('chol', q.chol);
@@ -208,8 +242,19 @@ export async function evaluateDictionaryFiles(files: EvaluateFiles): Promise<Eva
   };
   if (files.out) {
     await makeOutputDir(files.out);
-    for (const [name, array] of Object.entries(fittedArrays(fit))) await writeNpy(join(files.out, `${name}.npy`), array);
-    const full = { ...printed, lambda: report.lambda, n: report.n, d: report.d, h: report.h, family: files.family, weights: files.weights, data: specText(files.data), iterations: fit.iterations };
+    for (const [name, array] of Object.entries(fittedArrays(fit)))
+      await writeNpy(join(files.out, `${name}.npy`), array);
+    const full = {
+      ...printed,
+      lambda: report.lambda,
+      n: report.n,
+      d: report.d,
+      h: report.h,
+      family: files.family,
+      weights: files.weights,
+      data: specText(files.data),
+      iterations: fit.iterations,
+    };
     await writeFileAtomic(join(files.out, 'report.json'), JSON.stringify(full, null, 2) + '\n');
   }
   return printed;

@@ -17,14 +17,20 @@ import { EVALUATION_BATCH, GiniSampling, type DataSetReport, type EvaluationInpu
 import { openPooledGraph, type StatisticsBatch } from './statistics-pool.ts';
 
 /** @param input as evaluateDataSet's, but the posteriors are the encoder's own */
-export async function evaluateEncoder(encoder: Encoder, input: Omit<EvaluationInput, 'posterior'>): Promise<DataSetReport> {
+export async function evaluateEncoder(
+  encoder: Encoder,
+  input: Omit<EvaluationInput, 'posterior'>,
+): Promise<DataSetReport> {
   const { x, n, d, batch = EVALUATION_BATCH } = input;
   const { h, rank, family } = encoder.config;
   const wn = tf.tidy(() => normalizeColumns(input.w));
   const { bytes, outputs } = statisticsModelBytes(encoderWeights(encoder), (await wn.data()) as Float32Array);
   wn.dispose();
   const statistics: string[] = Object.values(STATISTIC_OUTPUTS);
-  const graph = await openPooledGraph(bytes, { statistics, posterior: outputs.filter((name) => !statistics.includes(name)) });
+  const graph = await openPooledGraph(bytes, {
+    statistics,
+    posterior: outputs.filter((name) => !statistics.includes(name)),
+  });
   const accumulator = new ElboAccumulator(d, h);
   const gini = new GiniSampling(input, h);
   const normals = normalsPerPoint(family, h, rank);
@@ -41,7 +47,11 @@ export async function evaluateEncoder(encoder: Encoder, input: Omit<EvaluationIn
     for (let k = 0; k < batches; k++) {
       while (sent.length < Math.min(batches, k + graph.depth)) send(sent.length);
       const out = await sent[k]!;
-      accumulator.add({ scaledM: out.statistics[STATISTIC_OUTPUTS.scaledM]!, squaredError: out.statistics[STATISTIC_OUTPUTS.squaredError]!, logDet: out.statistics[STATISTIC_OUTPUTS.logDet]! });
+      accumulator.add({
+        scaledM: out.statistics[STATISTIC_OUTPUTS.scaledM]!,
+        squaredError: out.statistics[STATISTIC_OUTPUTS.squaredError]!,
+        logDet: out.statistics[STATISTIC_OUTPUTS.logDet]!,
+      });
       gini.addValues(out.gini);
     }
   } finally {

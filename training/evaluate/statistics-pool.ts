@@ -69,7 +69,9 @@ export async function openPooledGraph(bytes: Uint8Array, outputs: PooledOutputs)
     depth: 2 * workers.length,
     run: async (x, rows, draws) => {
       const worker = workers.reduce((a, b) => ((busy.get(b) ?? 0) < (busy.get(a) ?? 0) ? b : a));
-      const reply = await order(worker, { id: nextId++, kind: 'run', graph, x, rows, draws, ...outputs }, [x.buffer as ArrayBuffer]);
+      const reply = await order(worker, { id: nextId++, kind: 'run', graph, x, rows, draws, ...outputs }, [
+        x.buffer as ArrayBuffer,
+      ]);
       return { statistics: reply.statistics!, gini: reply.gini! };
     },
     release,
@@ -77,7 +79,9 @@ export async function openPooledGraph(bytes: Uint8Array, outputs: PooledOutputs)
 }
 
 async function startPool(): Promise<Worker[]> {
-  const workers = Array.from({ length: availableParallelism() }, () => startTsWorker(new URL('./statistics-worker.ts', import.meta.url), null, { unref: true }));
+  const workers = Array.from({ length: availableParallelism() }, () =>
+    startTsWorker(new URL('./statistics-worker.ts', import.meta.url), null, { unref: true }),
+  );
   // a pool that loses a worker is ended: the next evaluation starts a new one
   let ended = false;
   const end = () => {

@@ -29,8 +29,13 @@ export function checkStatisticsFinite(
     let bad: string | null = null;
     if (!Number.isFinite(stats.squaredError[i]!)) bad = `squared error ${stats.squaredError[i]}`;
     else if (!Number.isFinite(stats.logDet[i]!)) bad = `log det T ${stats.logDet[i]}`;
-    else for (let k = 0; k < h && !bad; k++) if (!Number.isFinite(stats.scaledM[i * h + k]!)) bad = `s·M(ν/s) ${stats.scaledM[i * h + k]} of latent ${k}`;
-    if (bad) throw new UserError(`${extremeValue(inputs, i, start)} is beyond what the float32 computation can hold: point ${start + i} gets ${bad}`);
+    else
+      for (let k = 0; k < h && !bad; k++)
+        if (!Number.isFinite(stats.scaledM[i * h + k]!)) bad = `s·M(ν/s) ${stats.scaledM[i * h + k]} of latent ${k}`;
+    if (bad)
+      throw new UserError(
+        `${extremeValue(inputs, i, start)} is beyond what the float32 computation can hold: point ${start + i} gets ${bad}`,
+      );
   }
 }
 
@@ -42,7 +47,8 @@ function extremeValue(inputs: RowInput[], i: number, start: number): string {
     for (let j = i * perRow; j < (i + 1) * perRow; j++) {
       const v = input.data[j]!;
       const magnitude = v === 0 ? -1 : Math.abs(Math.log10(Math.abs(v)));
-      if (magnitude > best.magnitude) best = { text: `${input.path}: the value ${short(v)} at ${positionText(j, input.shape, start)}`, magnitude };
+      if (magnitude > best.magnitude)
+        best = { text: `${input.path}: the value ${short(v)} at ${positionText(j, input.shape, start)}`, magnitude };
     }
   }
   return best.text;
@@ -54,7 +60,9 @@ export function checkSquaredNorms(x: ArrayLike<number>, n: number, d: number, pa
     let sum = 0;
     for (let j = i * d; j < (i + 1) * d; j++) sum += x[j]! * x[j]!;
     if (sum > FLOAT32_MAX)
-      throw new UserError(`${extremeValue([{ path, data: x, shape: [n, d] }], i, 0)} is beyond what the float32 computation can hold: row ${i} has ‖x‖² = ${short(sum)}`);
+      throw new UserError(
+        `${extremeValue([{ path, data: x, shape: [n, d] }], i, 0)} is beyond what the float32 computation can hold: row ${i} has ‖x‖² = ${short(sum)}`,
+      );
   }
 }
 

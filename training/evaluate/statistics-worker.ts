@@ -17,14 +17,18 @@ parentPort!.on('message', async (order: StatisticsOrder) => {
   try {
     parentPort!.postMessage(await answer(order));
   } catch (error) {
-    parentPort!.postMessage({ id: order.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies StatisticsReply);
+    parentPort!.postMessage({
+      id: order.id,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies StatisticsReply);
   }
 });
 parentPort!.postMessage('ready');
 
 async function answer(order: StatisticsOrder): Promise<StatisticsAnswer> {
   const { id } = order;
-  if (order.kind === 'open') sessions.set(order.graph, await openGraphSession(order.bytes, { intraOpThreads: 1, spinning: false }));
+  if (order.kind === 'open')
+    sessions.set(order.graph, await openGraphSession(order.bytes, { intraOpThreads: 1, spinning: false }));
   if (order.kind === 'release') {
     await sessions.get(order.graph)?.release();
     sessions.delete(order.graph);
@@ -33,9 +37,15 @@ async function answer(order: StatisticsOrder): Promise<StatisticsAnswer> {
   const session = sessions.get(order.graph);
   if (!session) throw new Error(`statistics worker: graph ${order.graph} is not open`);
   const { rows, count, rng } = order.draws;
-  const out = await session.run(order.x, order.rows, order.x.length / order.rows, [...order.statistics, ...(rows.length > 0 ? order.posterior : [])]);
+  const out = await session.run(order.x, order.rows, order.x.length / order.rows, [
+    ...order.statistics,
+    ...(rows.length > 0 ? order.posterior : []),
+  ]);
   const statistics = Object.fromEntries(order.statistics.map((name) => [name, out[name]!.data]));
-  const gini = rows.length > 0 ? drawGini(posteriorRows(out, rows), out['mean']!.shape[1]!, count, new Random(rng)) : new Float64Array(0);
+  const gini =
+    rows.length > 0
+      ? drawGini(posteriorRows(out, rows), out['mean']!.shape[1]!, count, new Random(rng))
+      : new Float64Array(0);
   return { id, statistics, gini };
 }
 
@@ -49,6 +59,13 @@ function posteriorRows(out: Record<string, Tensor>, rows: readonly number[]): Am
   };
   const mean = gather(out['mean']!);
   const factor = out['cov_factor'];
-  if (factor) return { family: 'lowrank', mean, factor: gather(factor), diagStd: gather(out['cov_diag']!).map(Math.sqrt), rank: factor.shape[2]! };
+  if (factor)
+    return {
+      family: 'lowrank',
+      mean,
+      factor: gather(factor),
+      diagStd: gather(out['cov_diag']!).map(Math.sqrt),
+      rank: factor.shape[2]!,
+    };
   return { family: 'diag', mean, std: gather(out['variance']!).map(Math.sqrt) };
 }

@@ -34,7 +34,6 @@ export interface ElboInputs {
   rank: number;
 }
 
-
 /** The per-point sufficient statistics of the entropy ELBO (training/objective/point-statistics.ts), as node names. */
 export interface StatisticNodes {
   /** s_nh M(ν_nh / s_nh) [B, H] */
@@ -56,9 +55,14 @@ export interface StatisticParts {
 }
 
 /** Adds the nodes of the per-point statistics (λ and σ² are not needed for them). */
-export function pointStatisticNodes(g: GraphBuilder, v: Omit<ElboInputs, 'priorScales' | 'noiseVariance'>): StatisticNodes {
-
-  const residual = g.op('ReduceSumSquare', [g.op('Sub', [v.reconstruction, v.x])], { axes: { ints: [1] }, keepdims: { int: 0 } });
+export function pointStatisticNodes(
+  g: GraphBuilder,
+  v: Omit<ElboInputs, 'priorScales' | 'noiseVariance'>,
+): StatisticNodes {
+  const residual = g.op('ReduceSumSquare', [g.op('Sub', [v.reconstruction, v.x])], {
+    axes: { ints: [1] },
+    keepdims: { int: 0 },
+  });
   // tr(W̃ᵀW̃T_n) and log det T_n (math.md, the families' table; W̃ has unit columns)
   let trace: string;
   let logDet = reduceSum(g, g.op('Log', [v.squaredStd]), [1]);
@@ -74,8 +78,13 @@ export function pointStatisticNodes(g: GraphBuilder, v: Omit<ElboInputs, 'priorS
     // matrix determinant lemma: log det(VVᵀ + D) = log det D + log det(I_r + Vᵀ D⁻¹ V), D = diag(d²)
     const stdColumn = g.op('Unsqueeze', [v.std, g.int64('axis_2_std', [2])]);
     const scaled = g.op('Div', [v.factor, stdColumn]);
-    const eye = Float32Array.from({ length: v.rank * v.rank }, (_, k) => (Math.floor(k / v.rank) === k % v.rank ? 1 : 0));
-    const capacitance = g.op('Add', [g.float('identity_r', eye, [v.rank, v.rank]), g.op('MatMul', [g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } }), scaled])]);
+    const eye = Float32Array.from({ length: v.rank * v.rank }, (_, k) =>
+      Math.floor(k / v.rank) === k % v.rank ? 1 : 0,
+    );
+    const capacitance = g.op('Add', [
+      g.float('identity_r', eye, [v.rank, v.rank]),
+      g.op('MatMul', [g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } }), scaled]),
+    ]);
     logDet = g.op('Add', [logDet, g.op('Log', [g.op('Det', [capacitance])])]);
     lowrank = { factorT, projected, scaled, stdColumn, capacitance };
   }
@@ -97,7 +106,12 @@ export function standardElboNodes(g: GraphBuilder, v: ElboInputs, output: string
     g.op('Mul', [g.scalar(-v.d / 2), g.op('Log', [g.op('Mul', [g.scalar(2 * Math.PI), v.noiseVariance])])]),
     g.op('Div', [squaredError, twoSigma2]),
   ]);
-  const prior = g.op('Neg', [g.op('Add', [reduceSum(g, g.op('Log', [g.op('Mul', [g.scalar(2), v.priorScales])]), [0]), reduceSum(g, g.op('Div', [scaledM, v.priorScales]), [1])])]);
+  const prior = g.op('Neg', [
+    g.op('Add', [
+      reduceSum(g, g.op('Log', [g.op('Mul', [g.scalar(2), v.priorScales])]), [0]),
+      reduceSum(g, g.op('Div', [scaledM, v.priorScales]), [1]),
+    ]),
+  ]);
   const entropy = g.op('Mul', [g.scalar(0.5), g.op('Add', [g.scalar(v.h * LOG_2PI_E), logDet])]);
   g.op('Add', [g.op('Add', [likelihood, prior]), entropy], {}, output);
 }
@@ -108,6 +122,9 @@ function reduceSum(g: GraphBuilder, t: string, axes: number[]): string {
 
 /** M(a) = √(2/π)·exp(−a²/2) + a·erf(a/√2) (Eq. 11), elementwise. */
 function mFunction(g: GraphBuilder, a: string): string {
-  const gaussian = g.op('Mul', [g.scalar(Math.sqrt(2 / Math.PI)), g.op('Exp', [g.op('Mul', [g.scalar(-0.5), g.op('Mul', [a, a])])])]);
+  const gaussian = g.op('Mul', [
+    g.scalar(Math.sqrt(2 / Math.PI)),
+    g.op('Exp', [g.op('Mul', [g.scalar(-0.5), g.op('Mul', [a, a])])]),
+  ]);
   return g.op('Add', [gaussian, g.op('Mul', [a, g.op('Erf', [g.op('Mul', [a, g.scalar(Math.SQRT1_2)])])])]);
 }

@@ -83,7 +83,16 @@ export interface PosteriorNodes {
 /** Adds the encoder of math.md (Appendix D.3) from input `x` to the posterior of each row. */
 export function posteriorNodes(g: GraphBuilder, w: EncoderWeights, x: string): PosteriorNodes {
   const dense = (layer: DenseWeights, input: string, name: string, output?: string) =>
-    g.op('Gemm', [input, g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]), g.float(`${name}.bias`, layer.bias, [layer.outputs])], {}, output);
+    g.op(
+      'Gemm',
+      [
+        input,
+        g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]),
+        g.float(`${name}.bias`, layer.bias, [layer.outputs]),
+      ],
+      {},
+      output,
+    );
 
   let hidden = dense(w.input, x, LAYER_NAMES.input);
   w.blocks.forEach((block, k) => {
@@ -115,13 +124,23 @@ export function headPosteriorNodes(g: GraphBuilder, heads: HeadNodes, h: number,
   let factor: string | null = null;
   if (heads.factor) {
     factor = g.op('Reshape', [heads.factor, g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
-    variance = g.op('Add', [g.op('ReduceSumSquare', [factor], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd], {}, 'variance');
+    variance = g.op(
+      'Add',
+      [g.op('ReduceSumSquare', [factor], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd],
+      {},
+      'variance',
+    );
   }
   return { mean: heads.mean, std, squaredStd, variance, factor };
 }
 
 /** Adds the encoder and its outputs to `g`. @returns the output names, in cli.md's order */
-export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: FrozenTheta, options: EncoderGraphOptions): OutputName[] {
+export function buildEncoderGraph(
+  g: GraphBuilder,
+  w: EncoderWeights,
+  theta: FrozenTheta,
+  options: EncoderGraphOptions,
+): OutputName[] {
   const { d, h, rank } = w;
   const x = g.input(INPUT_NAME, [d]);
   const dictionary = g.float(INITIALIZER_NAMES.dictionary, theta.dictionary, [d, h]);
@@ -129,7 +148,11 @@ export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: Fro
   const noiseVariance = g.float(INITIALIZER_NAMES.noiseVariance, [theta.noiseVariance], []);
   const { mean, std, squaredStd, variance, factor } = posteriorNodes(g, w, x);
   const reconstruction = g.op('Gemm', [mean, dictionary], { transB: { int: 1 } }, 'reconstruction');
-  standardElboNodes(g, { x, mean, variance, squaredStd, std, factor, reconstruction, dictionary, priorScales, noiseVariance, d, h, rank }, 'elbo');
+  standardElboNodes(
+    g,
+    { x, mean, variance, squaredStd, std, factor, reconstruction, dictionary, priorScales, noiseVariance, d, h, rank },
+    'elbo',
+  );
 
   const outputs: Array<[OutputName, number[]]> = [
     ['mean', [h]],
@@ -140,8 +163,17 @@ export function buildEncoderGraph(g: GraphBuilder, w: EncoderWeights, theta: Fro
   if (factor) outputs.push(['cov_factor', [h, rank]], ['cov_diag', [h]]);
   if (options.fullCovariance) {
     // T_n = V Vᵀ + diag(d²) (low-rank) or diag(τ²), as dense [H, H] matrices
-    const diagonal = g.op('Mul', [g.op('Unsqueeze', [squaredStd, g.int64('axis_2', [2])]), g.float('identity_h', identity(h), [h, h])]);
-    if (factor) g.op('Add', [g.op('MatMul', [factor, g.op('Transpose', [factor], { perm: { ints: [0, 2, 1] } })]), diagonal], {}, 'covariance');
+    const diagonal = g.op('Mul', [
+      g.op('Unsqueeze', [squaredStd, g.int64('axis_2', [2])]),
+      g.float('identity_h', identity(h), [h, h]),
+    ]);
+    if (factor)
+      g.op(
+        'Add',
+        [g.op('MatMul', [factor, g.op('Transpose', [factor], { perm: { ints: [0, 2, 1] } })]), diagonal],
+        {},
+        'covariance',
+      );
     else g.op('Identity', [diagonal], {}, 'covariance');
     outputs.push(['covariance', [h, h]]);
   }

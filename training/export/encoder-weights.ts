@@ -20,5 +20,10 @@ export function encoderWeights(encoder: Encoder): EncoderWeights {
 
 function denseWeights(layer: Dense): DenseWeights {
   const [inputs, outputs] = layer.weight.shape;
-  return { weight: Float32Array.from(layer.weight.dataSync()), bias: Float32Array.from(layer.bias.dataSync()), inputs, outputs };
+  return {
+    weight: Float32Array.from(layer.weight.dataSync()),
+    bias: Float32Array.from(layer.bias.dataSync()),
+    inputs,
+    outputs,
+  };
 }

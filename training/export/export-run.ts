@@ -55,7 +55,9 @@ export async function exportRun({ run, out, fullCovariance }: ExportOptions): Pr
   const current = gap !== null && gap.epoch === Number(runCard.metrics['epoch']);
   const card: ModelCard = current ? { ...runCard, amortization_gap: gap } : runCard;
   if (!card.amortized || !card.config.encoder || (card.family !== 'diag' && card.family !== 'lowrank'))
-    throw new UserError(`${run}: a ${card.amortized ? '' : 'non-amortized '}${card.family} run has no encoder to export (export needs an amortized diag or lowrank run)`);
+    throw new UserError(
+      `${run}: a ${card.amortized ? '' : 'non-amortized '}${card.family} run has no encoder to export (export needs an amortized diag or lowrank run)`,
+    );
   const dictionary = await readArray(paths.dictionary, [card.d, card.h]);
   const priorScales = await readArray(paths.priorScales, [card.h]);
 
@@ -71,10 +73,18 @@ export async function exportRun({ run, out, fullCovariance }: ExportOptions): Pr
     const checkpoint = await loadCheckpoint(paths.checkpoint);
     encoder.variables().forEach((v, i) => {
       const saved = checkpoint.arrays[`var${i}`];
-      if (saved?.length !== v.size) throw new UserError(`${paths.checkpoint}: encoder variable ${i} has ${saved?.length ?? 'no'} values, model.json's encoder needs ${v.size}`);
+      if (saved?.length !== v.size)
+        throw new UserError(
+          `${paths.checkpoint}: encoder variable ${i} has ${saved?.length ?? 'no'} values, model.json's encoder needs ${v.size}`,
+        );
       v.assign(tf.tensor(saved, v.shape));
     });
-    const { bytes, outputs } = encoderModelBytes(encoderWeights(encoder), { dictionary, priorScales, noiseVariance: card.sigma2 }, card, { fullCovariance });
+    const { bytes, outputs } = encoderModelBytes(
+      encoderWeights(encoder),
+      { dictionary, priorScales, noiseVariance: card.sigma2 },
+      card,
+      { fullCovariance },
+    );
     const cardPath = cardPathFor(out);
     await writeOutput(out, bytes);
     await writeOutput(cardPath, JSON.stringify(card, null, 2) + '\n');
@@ -126,7 +136,8 @@ async function readJson(path: string): Promise<unknown> {
 
 async function readArray(path: string, shape: number[]): Promise<Float32Array> {
   const array = await readNpy(path);
-  if (shapeText(array.shape) !== shapeText(shape)) throw new UserError(`${path}: expected shape ${shapeText(shape)} (model.json), got ${shapeText(array.shape)}`);
+  if (shapeText(array.shape) !== shapeText(shape))
+    throw new UserError(`${path}: expected shape ${shapeText(shape)} (model.json), got ${shapeText(array.shape)}`);
   return Float32Array.from(array.data);
 }
 

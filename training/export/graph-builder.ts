@@ -25,7 +25,12 @@ export class GraphBuilder {
   float(name: string, data: Float32Array | readonly number[], dims: readonly number[]): string {
     const values = data instanceof Float32Array ? data : Float32Array.from(data);
     const rawData = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-    this.initializers.push({ name: this.claim(name), dataType: onnx.TensorProto.DataType.FLOAT, dims: [...dims], rawData });
+    this.initializers.push({
+      name: this.claim(name),
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      dims: [...dims],
+      rawData,
+    });
     return name;
   }
 
@@ -36,7 +41,12 @@ export class GraphBuilder {
 
   /** An int64 vector initializer (shapes, axes). */
   int64(name: string, values: readonly number[]): string {
-    this.initializers.push({ name: this.claim(name), dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: [...values] });
+    this.initializers.push({
+      name: this.claim(name),
+      dataType: onnx.TensorProto.DataType.INT64,
+      dims: [values.length],
+      int64Data: [...values],
+    });
     return name;
   }
 
@@ -45,10 +55,23 @@ export class GraphBuilder {
    * @param domain the operator's domain (ONNX's own when omitted)
    * @returns the output's name
    */
-  op(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, output?: string, domain?: string): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Record<string, AttributeValue> = {},
+    output?: string,
+    domain?: string,
+  ): string {
     const out = this.claim(output ?? this.fresh(opType.toLowerCase()));
     if (domain) this.domains.add(domain);
-    this.nodes.push({ opType, domain, input: [...inputs], output: [out], name: `${opType}_${this.nodes.length}`, attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)) });
+    this.nodes.push({
+      opType,
+      domain,
+      input: [...inputs],
+      output: [out],
+      name: `${opType}_${this.nodes.length}`,
+      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
+    });
     return out;
   }
 

@@ -34,7 +34,13 @@ export async function initialStateFromOnnx(path: string): Promise<OnnxStart> {
   };
   const blocks = card.config.encoder?.blocks ?? 0;
   const arrays: Record<string, Float32Array> = {};
-  const variables = [...layerOrder(blocks, card.family === 'lowrank').flatMap((layer) => [float(`${layer}.weight`), float(`${layer}.bias`)]), float(INITIALIZER_NAMES.dictionary)];
+  const variables = [
+    ...layerOrder(blocks, card.family === 'lowrank').flatMap((layer) => [
+      float(`${layer}.weight`),
+      float(`${layer}.bias`),
+    ]),
+    float(INITIALIZER_NAMES.dictionary),
+  ];
   variables.forEach((values, i) => {
     arrays[`var${i}`] = values;
     arrays[`adam${i}/m`] = new Float32Array(values.length);

@@ -17,7 +17,10 @@ export const STATISTIC_OUTPUTS = { scaledM: 'scaled_m', squaredError: 'squared_e
  * @param dictionary W̃ [D, H] row-major, unit columns
  * @returns the model's bytes and its output names
  */
-export function statisticsModelBytes(w: EncoderWeights, dictionary: Float32Array): { bytes: Uint8Array; outputs: string[] } {
+export function statisticsModelBytes(
+  w: EncoderWeights,
+  dictionary: Float32Array,
+): { bytes: Uint8Array; outputs: string[] } {
   const { d, h, rank } = w;
   const g = new GraphBuilder();
   const x = g.input(INPUT_NAME, [d]);
@@ -30,8 +33,20 @@ export function statisticsModelBytes(w: EncoderWeights, dictionary: Float32Array
     [g.op('Identity', [s.squaredError], {}, STATISTIC_OUTPUTS.squaredError), []],
     [g.op('Identity', [s.logDet], {}, STATISTIC_OUTPUTS.logDet), []],
     [q.mean, [h]],
-    ...(q.factor ? ([[q.factor, [h, rank]], [q.squaredStd, [h]]] as Array<[string, number[]]>) : ([[q.variance, [h]]] as Array<[string, number[]]>)),
+    ...(q.factor
+      ? ([
+          [q.factor, [h, rank]],
+          [q.squaredStd, [h]],
+        ] as Array<[string, number[]]>)
+      : ([[q.variance, [h]]] as Array<[string, number[]]>)),
   ];
   for (const [name, dims] of outputs) g.output(name, dims);
-  return { bytes: modelBytes(g, 'entropy_sc_statistics', `entropy-sc ${w.family} encoder, D=${d}, H=${h}: the ELBO's per-point statistics`), outputs: outputs.map(([name]) => name) };
+  return {
+    bytes: modelBytes(
+      g,
+      'entropy_sc_statistics',
+      `entropy-sc ${w.family} encoder, D=${d}, H=${h}: the ELBO's per-point statistics`,
+    ),
+    outputs: outputs.map(([name]) => name),
+  };
 }

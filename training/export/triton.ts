@@ -42,13 +42,20 @@ const DATA_TYPES: Readonly<Record<number, string>> = Object.freeze({
  * Writes the repository for the model `name` (the card's name).
  * @returns the two files written
  */
-export async function writeTritonRepository(repo: string, name: string, modelBytes: Uint8Array, options: TritonOptions = {}): Promise<{ config: string; model: string }> {
+export async function writeTritonRepository(
+  repo: string,
+  name: string,
+  modelBytes: Uint8Array,
+  options: TritonOptions = {},
+): Promise<{ config: string; model: string }> {
   const config = tritonConfig(name, modelBytes, options);
   const folder = join(repo, name);
   try {
     await mkdir(join(folder, '1'), { recursive: true });
   } catch (error) {
-    throw new UserError(`--triton ${repo}: cannot create ${join(folder, '1')} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new UserError(
+      `--triton ${repo}: cannot create ${join(folder, '1')} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   const paths = { config: join(folder, 'config.pbtxt'), model: join(folder, '1', 'model.onnx') };
   await writeFileAtomic(paths.model, modelBytes);
@@ -89,8 +96,12 @@ export function graphTensors(modelBytes: Uint8Array): { inputs: TritonTensor[]; 
     const type = v.type?.tensorType;
     const dims = type?.shape?.dim ?? [];
     const dataType = DATA_TYPES[type?.elemType ?? -1];
-    if (!dataType) throw new UserError(`ONNX tensor '${v.name}' has element type ${type?.elemType}, which the Triton export does not map`);
-    if (dims.length === 0 || !dims[0]!.dimParam) throw new UserError(`ONNX tensor '${v.name}' has no symbolic batch axis first, so Triton cannot batch it`);
+    if (!dataType)
+      throw new UserError(
+        `ONNX tensor '${v.name}' has element type ${type?.elemType}, which the Triton export does not map`,
+      );
+    if (dims.length === 0 || !dims[0]!.dimParam)
+      throw new UserError(`ONNX tensor '${v.name}' has no symbolic batch axis first, so Triton cannot batch it`);
     return { name: v.name ?? '', dataType, dims: dims.slice(1).map((d) => (d.dimParam ? -1 : Number(d.dimValue))) };
   };
   return {

@@ -45,7 +45,13 @@ export interface GapReport {
   n: number;
   /** with --full: refined in the full family (from the refined posteriors), gap against the encoder */
   full?: { refined_elbo: number; gap: number; per_point: PerPointGap };
-  refinement: { iterations: number; max_gradient: number; stops: Record<string, number>; seconds: number; threads: number };
+  refinement: {
+    iterations: number;
+    max_gradient: number;
+    stops: Record<string, number>;
+    seconds: number;
+    threads: number;
+  };
 }
 
 export interface GapResult {
@@ -109,12 +115,22 @@ export async function amortizationGap(input: GapInput): Promise<GapResult> {
     per_point: perPoint(gaps),
     family,
     n: amortized.length,
-    refinement: { iterations, max_gradient: maxGradient, stops, seconds: (performance.now() - started) / 1000, threads: pool.threads },
+    refinement: {
+      iterations,
+      max_gradient: maxGradient,
+      stops,
+      seconds: (performance.now() - started) / 1000,
+      threads: pool.threads,
+    },
   };
   let fullGaps: Float64Array | undefined;
   if (input.full) {
     fullGaps = Float64Array.from(fullRefined, (r, i) => r - amortized[i]!);
-    report.full = { refined_elbo: mean(fullRefined), gap: mean(fullRefined) - amortizedElbo, per_point: perPoint(fullGaps) };
+    report.full = {
+      refined_elbo: mean(fullRefined),
+      gap: mean(fullRefined) - amortizedElbo,
+      per_point: perPoint(fullGaps),
+    };
   }
   progress?.finish(`${input.label ?? 'refined'}: ${amortized.length} points, gap ${report.gap.toFixed(4)} nats`);
   return { report, gaps, fullGaps };

@@ -57,7 +57,11 @@ export interface RunGap extends GapResult {
 type Chunks = (d: number) => AsyncIterable<{ x: Float32Array; rows: number }>;
 
 /** The data as chunks of rows, checked against the model's D. */
-async function dataChunks(spec: DataSpec, samples: number | undefined, seed: number): Promise<{ chunks: Chunks; n: number }> {
+async function dataChunks(
+  spec: DataSpec,
+  samples: number | undefined,
+  seed: number,
+): Promise<{ chunks: Chunks; n: number }> {
   if (spec.kind === 'npy') {
     const header = await readNpyHeader(spec.file);
     const [rows, d] = checkRows(header.shape, spec.file);
@@ -65,7 +69,10 @@ async function dataChunks(spec: DataSpec, samples: number | undefined, seed: num
     return {
       n,
       chunks: async function* (modelD: number) {
-        if (d !== modelD) throw new UserError(`${spec.file} has D=${d} columns (shape ${shapeText(header.shape)}) but the model has D=${modelD}`);
+        if (d !== modelD)
+          throw new UserError(
+            `${spec.file} has D=${d} columns (shape ${shapeText(header.shape)}) but the model has D=${modelD}`,
+          );
         for await (const chunk of readNpyRows(spec.file, { chunkRows: CHUNK_ROWS })) {
           const count = Math.min(chunk.rows, n - chunk.start);
           if (count <= 0) return;
@@ -80,7 +87,8 @@ async function dataChunks(spec: DataSpec, samples: number | undefined, seed: num
   return {
     n: data.n,
     chunks: async function* (modelD: number) {
-      if (data.d !== modelD) throw new UserError(`--data ${specText(spec)} has D=${data.d} but the model has D=${modelD}`);
+      if (data.d !== modelD)
+        throw new UserError(`--data ${specText(spec)} has D=${data.d} but the model has D=${modelD}`);
       for (let start = 0; start < data.n; start += CHUNK_ROWS) {
         const rows = Math.min(CHUNK_ROWS, data.n - start);
         yield { x: data.x.subarray(start * data.d, (start + rows) * data.d), rows };
@@ -130,8 +138,13 @@ export async function runGaps(options: GapOptions): Promise<RunGap[]> {
         options: options.maxIterations ? { maxIterations: options.maxIterations } : undefined,
       });
       results.push({ ...result, name, dir });
-      const measured = options.samples && options.data.kind !== 'npy' ? { ...options.data, samples: options.samples } : options.data;
-      if (!dir.endsWith('.onnx')) await writeFileAtomic(runPaths(dir).gap, JSON.stringify(gapRecord(result.report, measured, run.card), null, 2) + '\n');
+      const measured =
+        options.samples && options.data.kind !== 'npy' ? { ...options.data, samples: options.samples } : options.data;
+      if (!dir.endsWith('.onnx'))
+        await writeFileAtomic(
+          runPaths(dir).gap,
+          JSON.stringify(gapRecord(result.report, measured, run.card), null, 2) + '\n',
+        );
     } finally {
       await pool.close();
       await run.dispose();
@@ -144,7 +157,16 @@ export async function runGaps(options: GapOptions): Promise<RunGap[]> {
 /** What a run folder keeps of its gap (gap.json), for `export` to put into the card. */
 function gapRecord(report: GapReport, data: DataSpec, card: ModelCard): GapRecord {
   const { amortized_elbo, refined_elbo, gap, per_point, family, n } = report;
-  return { amortized_elbo, refined_elbo, gap, per_point, family, points: n, data: portableDataSpec(data), epoch: Number(card.metrics['epoch']) };
+  return {
+    amortized_elbo,
+    refined_elbo,
+    gap,
+    per_point,
+    family,
+    points: n,
+    data: portableDataSpec(data),
+    epoch: Number(card.metrics['epoch']),
+  };
 }
 
 /** cli.md's object for one run (the contract's keys first). */
@@ -156,11 +178,31 @@ export function gapJson(report: GapReport): Record<string, unknown> {
 /** The runs side by side as a markdown table (nats per point). */
 export function gapTable(runs: readonly RunGap[]): string {
   const full = runs.some((r) => r.report.full);
-  const head = ['run', 'family', 'points', 'amortized ELBO', 'refined ELBO', 'gap', 'median', 'p95', ...(full ? ['full refined', 'full gap'] : []), 'refine s'];
+  const head = [
+    'run',
+    'family',
+    'points',
+    'amortized ELBO',
+    'refined ELBO',
+    'gap',
+    'median',
+    'p95',
+    ...(full ? ['full refined', 'full gap'] : []),
+    'refine s',
+  ];
   const f = (x: number) => x.toFixed(4);
-  const lines = runs.map(({ name, report: r }) =>
-    [name, r.family, String(r.n), f(r.amortized_elbo), f(r.refined_elbo), f(r.gap), f(r.per_point.median), f(r.per_point.p95), ...(full ? [r.full ? f(r.full.refined_elbo) : '', r.full ? f(r.full.gap) : ''] : []), r.refinement.seconds.toFixed(1)],
-  );
+  const lines = runs.map(({ name, report: r }) => [
+    name,
+    r.family,
+    String(r.n),
+    f(r.amortized_elbo),
+    f(r.refined_elbo),
+    f(r.gap),
+    f(r.per_point.median),
+    f(r.per_point.p95),
+    ...(full ? [r.full ? f(r.full.refined_elbo) : '', r.full ? f(r.full.gap) : ''] : []),
+    r.refinement.seconds.toFixed(1),
+  ]);
   const align = head.map((_, k) => (k < 2 ? '---' : '---:'));
   return [head, align, ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n') + '\n';
 }
@@ -168,7 +210,14 @@ export function gapTable(runs: readonly RunGap[]): string {
 /** report.json, gaps.md and gaps.png (per-point gap distributions) in `out`. */
 export async function writeGapFiles(out: string, runs: readonly RunGap[]): Promise<void> {
   await mkdir(out, { recursive: true });
-  await writeFileAtomic(join(out, 'report.json'), JSON.stringify(runs.map((r) => ({ run: r.name, ...gapJson(r.report) })), null, 2) + '\n');
+  await writeFileAtomic(
+    join(out, 'report.json'),
+    JSON.stringify(
+      runs.map((r) => ({ run: r.name, ...gapJson(r.report) })),
+      null,
+      2,
+    ) + '\n',
+  );
   await writeFileAtomic(join(out, 'gaps.md'), gapTable(runs));
   const samples = runs.flatMap((r) => {
     const own = { name: `${r.name} (${r.report.family})`, gaps: r.gaps, stats: boxStats(r.gaps) };

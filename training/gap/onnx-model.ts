@@ -25,8 +25,10 @@ function initializer(model: ModelProto, name: string, path: string): { data: Flo
   if (!t) throw new UserError(`${path}: no initializer '${name}' (is it an entropy-sc export?)`);
   const shape = (t.dims ?? []).map(Number);
   const raw = t.rawData;
-  const data = raw && raw.length > 0 ? new Float32Array(Uint8Array.from(raw).buffer) : Float32Array.from(t.floatData ?? []);
-  if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new UserError(`${path}: initializer '${name}' has ${data.length} values for shape [${shape.join(', ')}]`);
+  const data =
+    raw && raw.length > 0 ? new Float32Array(Uint8Array.from(raw).buffer) : Float32Array.from(t.floatData ?? []);
+  if (data.length !== shape.reduce((a, b) => a * b, 1))
+    throw new UserError(`${path}: initializer '${name}' has ${data.length} values for shape [${shape.join(', ')}]`);
   return { data, shape };
 }
 
@@ -38,7 +40,9 @@ export async function loadDeployedModel(path: string): Promise<DeployedModel> {
   const lambda = initializer(file.model, 'prior_scales', path);
   const sigma2 = initializer(file.model, 'noise_variance', path);
   if (w.shape.join() !== `${d},${h}` || lambda.data.length !== h || sigma2.data.length !== 1)
-    throw new UserError(`${path}: initializers dictionary [${w.shape.join(', ')}], prior_scales [${lambda.shape.join(', ')}] do not match the card's D=${d}, H=${h}`);
+    throw new UserError(
+      `${path}: initializers dictionary [${w.shape.join(', ')}], prior_scales [${lambda.shape.join(', ')}] do not match the card's D=${d}, H=${h}`,
+    );
   const encoder: EncoderModel = await loadModel(path);
   const lowrank = encoder.outputs.includes('cov_factor');
   return {
@@ -49,7 +53,13 @@ export async function loadDeployedModel(path: string): Promise<DeployedModel> {
         const out = await encoder.encode(x, rows, ['mean', 'cov_factor', 'cov_diag']);
         const factor = out.cov_factor!;
         // cov_diag is d² (T = VVᵀ + diag(cov_diag))
-        return { family: 'lowrank', mean: out.mean!.data, factor: factor.data, diagStd: out.cov_diag!.data.map(Math.sqrt), rank: factor.shape[2]! };
+        return {
+          family: 'lowrank',
+          mean: out.mean!.data,
+          factor: factor.data,
+          diagStd: out.cov_diag!.data.map(Math.sqrt),
+          rank: factor.shape[2]!,
+        };
       }
       const out = await encoder.encode(x, rows, ['mean', 'variance']);
       return { family: 'diag', mean: out.mean!.data, std: out.variance!.data.map(Math.sqrt) };

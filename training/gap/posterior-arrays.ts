@@ -21,7 +21,12 @@ export function posteriorTensors(q: PosteriorArrays, h: number): Posterior {
     case 'diag':
       return { family: 'diag', mean, std: tf.tensor2d(q.std, [b, h]) };
     case 'lowrank':
-      return { family: 'lowrank', mean, factor: tf.tensor3d(q.factor, [b, h, q.rank]), diagStd: tf.tensor2d(q.diagStd, [b, h]) };
+      return {
+        family: 'lowrank',
+        mean,
+        factor: tf.tensor3d(q.factor, [b, h, q.rank]),
+        diagStd: tf.tensor2d(q.diagStd, [b, h]),
+      };
     case 'full':
       return { family: 'full', mean, chol: tf.tensor3d(q.chol, [b, h, h]) };
   }
@@ -44,7 +49,13 @@ export function readPosterior(q: Posterior): PosteriorArrays {
     case 'diag':
       return { family: 'diag', mean: read(q.mean), std: read(q.std) };
     case 'lowrank':
-      return { family: 'lowrank', mean: read(q.mean), factor: read(q.factor), diagStd: read(q.diagStd), rank: q.factor.shape[2] };
+      return {
+        family: 'lowrank',
+        mean: read(q.mean),
+        factor: read(q.factor),
+        diagStd: read(q.diagStd),
+        rank: q.factor.shape[2],
+      };
     case 'full':
       return { family: 'full', mean: read(q.mean), chol: read(tf.tidy(() => lowerOnly(q.chol))) };
   }
@@ -52,7 +63,13 @@ export function readPosterior(q: Posterior): PosteriorArrays {
 
 function lowerOnly(chol: tf.Tensor3D): tf.Tensor3D {
   const h = chol.shape[1];
-  return tf.mul(chol, tf.tensor2d(Float32Array.from({ length: h * h }, (_, k) => (Math.floor(k / h) >= k % h ? 1 : 0)), [h, h]));
+  return tf.mul(
+    chol,
+    tf.tensor2d(
+      Float32Array.from({ length: h * h }, (_, k) => (Math.floor(k / h) >= k % h ? 1 : 0)),
+      [h, h],
+    ),
+  );
 }
 
 /** The arrays that hold one quantity per point, with their values per point (for slicing and copying). */
@@ -80,7 +97,8 @@ function fields(q: PosteriorArrays, h: number): Array<{ key: string; size: numbe
 /** Rows [start, end) of the points. */
 export function sliceRows(q: PosteriorArrays, h: number, start: number, end: number): PosteriorArrays {
   const out: Record<string, unknown> = { ...q };
-  for (const { key, size } of fields(q, h)) out[key] = (q as unknown as Record<string, Float32Array>)[key]!.slice(start * size, end * size);
+  for (const { key, size } of fields(q, h))
+    out[key] = (q as unknown as Record<string, Float32Array>)[key]!.slice(start * size, end * size);
   return out as unknown as PosteriorArrays;
 }
 
@@ -92,4 +110,3 @@ export function replaceRows(q: PosteriorArrays, other: PosteriorArrays, take: Ar
     for (let i = 0; i < take.length; i++) if (take[i]) target.set(source.subarray(i * size, (i + 1) * size), i * size);
   }
 }
-

@@ -8,7 +8,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fitPosteriors } from '../non-amortized/e-step.ts';
 import type { LbfgsStopReason } from '../optim/lbfgs.ts';
-import { parameterTensors, PosteriorVariables, toPosterior, type PointLayout } from '../non-amortized/posterior-variables.ts';
+import {
+  parameterTensors,
+  PosteriorVariables,
+  toPosterior,
+  type PointLayout,
+} from '../non-amortized/posterior-variables.ts';
 import { pointStatistics } from '../objective/point-statistics.ts';
 import type { PosteriorFamily } from '../objective/posterior.ts';
 import { pointElbo } from '../objective/standard-elbo.ts';
@@ -52,7 +57,13 @@ export interface RefinedBatch {
 
 /** ℓ_n of each point. @param x [B, D] */
 export function pointElbos(x: tf.Tensor2D, model: FrozenModel, wn: tf.Tensor2D, q: PosteriorArrays): Float64Array {
-  const values = tidyRead(() => pointElbo(pointStatistics(x, wn, posteriorTensors(q, model.h)), { lambda: tf.tensor1d(Float32Array.from(model.lambda)), sigma2: model.sigma2 }, model.d));
+  const values = tidyRead(() =>
+    pointElbo(
+      pointStatistics(x, wn, posteriorTensors(q, model.h)),
+      { lambda: tf.tensor1d(Float32Array.from(model.lambda)), sigma2: model.sigma2 },
+      model.d,
+    ),
+  );
   return Float64Array.from(values);
 }
 
@@ -61,7 +72,13 @@ export function pointElbos(x: tf.Tensor2D, model: FrozenModel, wn: tf.Tensor2D, 
  * @param start the encoder's posteriors of the B points
  * @param target the family to refine in: the start's own, or 'full'
  */
-export function refineBatch(x: Float32Array, model: FrozenModel, start: PosteriorArrays, target: PosteriorFamily, options: RefineOptions = {}): RefinedBatch {
+export function refineBatch(
+  x: Float32Array,
+  model: FrozenModel,
+  start: PosteriorArrays,
+  target: PosteriorFamily,
+  options: RefineOptions = {},
+): RefinedBatch {
   const { d, h } = model;
   const b = x.length / d;
   const xb = tf.tensor2d(x, [b, d]);
@@ -73,11 +90,17 @@ export function refineBatch(x: Float32Array, model: FrozenModel, start: Posterio
   const q = new PosteriorVariables(layout, b, arrays);
   try {
     const amortized = pointElbos(xb, model, wn, start);
-    const fit = fitPosteriors(xb, wn, q, { kind: 'frozen', theta: { lambda, sigma2: model.sigma2 } }, {
-      maxIterations: options.maxIterations ?? 1000,
-      gradientTolerance: options.gradientTolerance ?? 1e-4,
-      historySize: options.historySize ?? 10,
-    });
+    const fit = fitPosteriors(
+      xb,
+      wn,
+      q,
+      { kind: 'frozen', theta: { lambda, sigma2: model.sigma2 } },
+      {
+        maxIterations: options.maxIterations ?? 1000,
+        gradientTolerance: options.gradientTolerance ?? 1e-4,
+        historySize: options.historySize ?? 10,
+      },
+    );
     const posterior = tidyReadPosterior(() => q.posterior());
     const refined = pointElbos(xb, model, wn, posterior);
     const worse = Array.from(refined, (value, i) => !(value >= amortized[i]!));
@@ -86,7 +109,14 @@ export function refineBatch(x: Float32Array, model: FrozenModel, start: Posterio
       replaceRows(posterior, initial, worse, h);
       worse.forEach((w, i) => w && (refined[i] = amortized[i]!));
     }
-    return { amortized, refined, posterior, iterations: fit.iterations, gradientNorm: fit.gradientNorm, reason: fit.reason };
+    return {
+      amortized,
+      refined,
+      posterior,
+      iterations: fit.iterations,
+      gradientNorm: fit.gradientNorm,
+      reason: fit.reason,
+    };
   } finally {
     q.dispose();
     tf.dispose([xb, wn, lambda]);

@@ -38,7 +38,9 @@ export class RefinePool {
   static async create(model: FrozenModel, threads: number): Promise<RefinePool> {
     if (threads <= 1) return new RefinePool(model, []);
     const backend = tf.getBackend();
-    const workers = Array.from({ length: threads }, () => startTsWorker(new URL('./refine-worker.ts', import.meta.url), { backend, model }, { unref: true }));
+    const workers = Array.from({ length: threads }, () =>
+      startTsWorker(new URL('./refine-worker.ts', import.meta.url), { backend, model }, { unref: true }),
+    );
     try {
       await Promise.all(workers.map((w, i) => nextMessage(w, `refinement worker ${i}`)));
     } catch (error) {
@@ -53,7 +55,12 @@ export class RefinePool {
   }
 
   /** Refines one batch (see refineBatch) on the next idle thread. */
-  async refine(x: Float32Array, start: PosteriorArrays, target: PosteriorFamily, options: RefineOptions = {}): Promise<RefinedBatch> {
+  async refine(
+    x: Float32Array,
+    start: PosteriorArrays,
+    target: PosteriorFamily,
+    options: RefineOptions = {},
+  ): Promise<RefinedBatch> {
     if (this.workers.length === 0) return refineBatch(x, this.model, start, target, options);
     const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
     try {

@@ -14,7 +14,10 @@ parentPort!.on('message', (job: RefineJob) => {
     const result = refineBatch(job.x, init.model, job.start, job.target, job.options);
     parentPort!.postMessage({ id: job.id, result });
   } catch (error) {
-    parentPort!.postMessage({ id: job.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    parentPort!.postMessage({
+      id: job.id,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
   }
 });
 parentPort!.postMessage('ready');

@@ -51,7 +51,8 @@ export async function readFrozenModel(dir: string, card: ModelCard): Promise<Fro
     throw new UserError(`${paths.dictionary}: shape ${shapeText(w.shape)}, but ${paths.modelCard} says D=${d}, H=${h}`);
   checkFinite(w.data, paths.dictionary, w.shape);
   const lambda = await readNpy(paths.priorScales);
-  if (lambda.shape.length !== 1 || lambda.shape[0] !== h) throw new UserError(`${paths.priorScales}: shape ${shapeText(lambda.shape)}, expected [${h}]`);
+  if (lambda.shape.length !== 1 || lambda.shape[0] !== h)
+    throw new UserError(`${paths.priorScales}: shape ${shapeText(lambda.shape)}, expected [${h}]`);
   checkPositive(lambda.data, paths.priorScales, lambda.shape, 'prior scales');
   return { dictionary: Float32Array.from(w.data), lambda: Float64Array.from(lambda.data), sigma2: card.sigma2, d, h };
 }
@@ -67,13 +68,18 @@ function encoderConfig(card: ModelCard): EncoderConfig {
 export async function loadRunModel(dir: string): Promise<RunModel> {
   const card = await readRunCard(dir);
   if (!card.amortized)
-    throw new UserError(`--run ${dir}: a non-amortized run has no encoder, so no amortization gap (its posteriors are already fitted per point)`);
+    throw new UserError(
+      `--run ${dir}: a non-amortized run has no encoder, so no amortization gap (its posteriors are already fitted per point)`,
+    );
   const model = await readFrozenModel(dir, card);
   const checkpoint = await loadCheckpoint<unknown>(runPaths(dir).checkpoint);
   const encoder = new Encoder(encoderConfig(card), 0);
   encoder.variables().forEach((v, i) => {
     const values = checkpoint.arrays[`var${i}`];
-    if (values?.length !== v.size) throw new UserError(`${runPaths(dir).checkpoint}: encoder variable ${i} has ${values?.length ?? 'no'} values, ${runPaths(dir).modelCard} needs ${v.size}`);
+    if (values?.length !== v.size)
+      throw new UserError(
+        `${runPaths(dir).checkpoint}: encoder variable ${i} has ${values?.length ?? 'no'} values, ${runPaths(dir).modelCard} needs ${v.size}`,
+      );
     tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
   });
   return {

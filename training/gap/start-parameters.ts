@@ -3,7 +3,12 @@
  * (non-amortized/posterior-variables.ts), for the same family or for the full one. A full-covariance
  * start from a low-rank posterior is L = chol(VVᵀ + diag(d²)), in float64 per point.
  */
-import { packedIndex, spreadParameter, type PointArrays, type PointLayout } from '../non-amortized/posterior-variables.ts';
+import {
+  packedIndex,
+  spreadParameter,
+  type PointArrays,
+  type PointLayout,
+} from '../non-amortized/posterior-variables.ts';
 import type { PosteriorFamily } from '../objective/posterior.ts';
 import type { PosteriorArrays } from './posterior-arrays.ts';
 
@@ -24,7 +29,8 @@ export function smallestSpread(q: PosteriorArrays, h: number): number {
   if (q.family === 'diag') return minimum(q.std);
   if (q.family === 'lowrank') return minimum(q.diagStd);
   let m = Infinity;
-  for (let i = 0; i < q.mean.length / h; i++) for (let k = 0; k < h; k++) m = Math.min(m, Math.abs(q.chol[i * h * h + k * h + k]!));
+  for (let i = 0; i < q.mean.length / h; i++)
+    for (let k = 0; k < h; k++) m = Math.min(m, Math.abs(q.chol[i * h * h + k * h + k]!));
   return m;
 }
 
@@ -45,7 +51,8 @@ export function startArrays(q: PosteriorArrays, target: PosteriorFamily, layout:
   if (target !== 'full') {
     if (q.family !== target) throw new Error(`a ${q.family} posterior refines as ${q.family} or full, not ${target}`);
     if (q.family === 'diag') return [Float32Array.from(q.mean), Float32Array.from(q.std, u)];
-    if (q.family === 'lowrank') return [Float32Array.from(q.mean), Float32Array.from(q.factor), Float32Array.from(q.diagStd, (d) => u(d - s0))];
+    if (q.family === 'lowrank')
+      return [Float32Array.from(q.mean), Float32Array.from(q.factor), Float32Array.from(q.diagStd, (d) => u(d - s0))];
   }
   const lower = new Float32Array((b * h * (h - 1)) / 2);
   const spread = new Float32Array(b * h);

@@ -14,5 +14,7 @@ export type AdapterChoice = (typeof ADAPTER_CHOICES)[number];
 export function adapterChoice(env: NodeJS.ProcessEnv = process.env): AdapterChoice {
   const value = env[GPU_ADAPTER_ENV]?.trim().toLowerCase() || 'auto';
   if ((ADAPTER_CHOICES as readonly string[]).includes(value)) return value as AdapterChoice;
-  throw new UserError(`${GPU_ADAPTER_ENV}=${env[GPU_ADAPTER_ENV]} is not a WebGPU adapter choice: should be one of ${ADAPTER_CHOICES.join(', ')}`);
+  throw new UserError(
+    `${GPU_ADAPTER_ENV}=${env[GPU_ADAPTER_ENV]} is not a WebGPU adapter choice: should be one of ${ADAPTER_CHOICES.join(', ')}`,
+  );
 }

@@ -43,7 +43,12 @@ export class DeviceAmortizedLearner extends AmortizedModel implements Learner {
           const objective = tf.tidy(() => {
             const xb = tf.slice(chunk, [(step - first) * batch, 0], [rows, d]);
             return this.adam.update(
-              () => annealedObjective(batchEntropies(pointStatistics(xb, normalizeColumns(this.dictionary), this.encoder.forward(xb)), d), gamma, delta),
+              () =>
+                annealedObjective(
+                  batchEntropies(pointStatistics(xb, normalizeColumns(this.dictionary), this.encoder.forward(xb)), d),
+                  gamma,
+                  delta,
+                ),
               'maximize',
             );
           });

@@ -20,7 +20,12 @@ export interface AdapterInfo {
   vendor: string;
   /** Dawn's description: the driver and its version */
   driver: string;
-  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number };
+  limits: {
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+  };
 }
 
 export interface FoundAdapter {
@@ -34,7 +39,8 @@ export interface FoundAdapter {
 const SOFTWARE_NAMES = /llvmpipe|lavapipe|softpipe|swiftshader|software|basic render/i;
 
 const MISSING: Readonly<Record<AdapterKind, string>> = {
-  hardware: 'no hardware WebGPU adapter: Dawn found no GPU through Vulkan (a GPU driver with its Vulkan ICD and libvulkan.so.1 are needed)',
+  hardware:
+    'no hardware WebGPU adapter: Dawn found no GPU through Vulkan (a GPU driver with its Vulkan ICD and libvulkan.so.1 are needed)',
   software:
     'no software WebGPU adapter: Dawn found no OpenGL through EGL (install Mesa: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri)',
 };
@@ -46,7 +52,8 @@ export async function findAdapter(kind: AdapterKind): Promise<FoundAdapter | nul
   Object.assign(globalThis, globals);
   if (kind === 'software') process.env['EGL_PLATFORM'] ??= 'surfaceless';
   const gpu = create(kind === 'software' ? ['backend=opengl'] : []);
-  const options = kind === 'software' ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' as const };
+  const options =
+    kind === 'software' ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' as const };
   const adapter = await gpu.requestAdapter(options as GPURequestAdapterOptions).catch(() => null);
   if (!adapter) return null;
   const info = describe(adapter, kind === 'software' ? 'opengl' : 'vulkan');
@@ -74,13 +81,23 @@ function describe(adapter: GPUAdapter, backend: AdapterInfo['backend']): Adapter
   const { vendor, architecture, device, description } = adapter.info;
   const name = device || architecture || description || 'unnamed adapter';
   const software = adapter.info.isFallbackAdapter || SOFTWARE_NAMES.test(`${name} ${description}`);
-  const { maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup } = adapter.limits;
+  const {
+    maxBufferSize,
+    maxStorageBufferBindingSize,
+    maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup,
+  } = adapter.limits;
   return {
     kind: software ? 'software' : 'hardware',
     backend,
     name,
     vendor: vendor || 'unknown',
     driver: description || 'unknown',
-    limits: { maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup },
+    limits: {
+      maxBufferSize,
+      maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup,
+    },
   };
 }

@@ -11,7 +11,7 @@ export type Reads<T> = Generator<tf.Tensor[], T, Float32Array[]>;
 
 export function readSync<T>(reads: Reads<T>): T {
   try {
-    for (let step = reads.next([]); ; ) {
+    for (let step = reads.next([]); ;) {
       if (step.done) return step.value;
       const values = step.value.map((t) => t.dataSync() as Float32Array);
       tf.dispose(step.value);
@@ -24,7 +24,7 @@ export function readSync<T>(reads: Reads<T>): T {
 
 export async function readAsync<T>(reads: Reads<T>): Promise<T> {
   try {
-    for (let step = reads.next([]); ; ) {
+    for (let step = reads.next([]); ;) {
       if (step.done) return step.value;
       const tensors = step.value;
       const values = await Promise.all(tensors.map((t) => t.data() as Promise<Float32Array>));

@@ -26,7 +26,8 @@ export class EncoderGradient {
     const session = await openGraphSession(bytes, { intraOpThreads: threads, spinning: false });
     const layers = layerShapes(config);
     const offsets = [0];
-    for (const l of layers) offsets.push(offsets.at(-1)! + l.inputs * l.outputs, offsets.at(-1)! + l.inputs * l.outputs + l.outputs);
+    for (const l of layers)
+      offsets.push(offsets.at(-1)! + l.inputs * l.outputs, offsets.at(-1)! + l.inputs * l.outputs + l.outputs);
     offsets.push(offsets.at(-1)! + config.d * config.h);
     return new EncoderGradient(config, layers, graph, session, offsets);
   }
@@ -36,7 +37,14 @@ export class EncoderGradient {
    * @param gradient receives ∂L_{γ,δ}/∂params (flat, same layout)
    * @returns L_{γ,δ} of the minibatch
    */
-  async compute(x: Float32Array, rows: number, params: Float32Array, gamma: number, delta: number, gradient: Float32Array): Promise<number> {
+  async compute(
+    x: Float32Array,
+    rows: number,
+    params: Float32Array,
+    gamma: number,
+    delta: number,
+    gradient: Float32Array,
+  ): Promise<number> {
     const { d, h } = this.config;
     const { sums } = this.graph;
     const inputs: Record<string, Tensor> = {
@@ -50,9 +58,18 @@ export class EncoderGradient {
       inputs[`${l.name}.weight`] = { data: params.subarray(w, b), shape: [l.inputs, l.outputs] };
       inputs[`${l.name}.bias`] = { data: params.subarray(b, end), shape: [l.outputs] };
     });
-    const out = await this.session.runInputs(inputs, [...this.graph.gradients, sums.scaledM, sums.squaredError, sums.logDet]);
+    const out = await this.session.runInputs(inputs, [
+      ...this.graph.gradients,
+      sums.scaledM,
+      sums.squaredError,
+      sums.logDet,
+    ]);
     this.graph.gradients.forEach((name, i) => gradient.set(out[name]!.data, this.offsets[i]!));
-    const statistics = { scaledM: Float64Array.from(out[sums.scaledM]!.data), squaredError: out[sums.squaredError]!.data[0]!, logDet: out[sums.logDet]!.data[0]! };
+    const statistics = {
+      scaledM: Float64Array.from(out[sums.scaledM]!.data),
+      squaredError: out[sums.squaredError]!.data[0]!,
+      logDet: out[sums.logDet]!.data[0]!,
+    };
     return annealedElbo(entropiesOfSums(statistics, rows, d), gamma, delta);
   }
 

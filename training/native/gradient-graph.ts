@@ -35,7 +35,11 @@ export function layerShapes(c: EncoderConfig): LayerShape[] {
   for (let k = 0; k < c.blocks; k++) shapes.push([hidden, inner], [inner, hidden]);
   shapes.push([hidden, h], [hidden, h]);
   if (c.family === 'lowrank') shapes.push([hidden, h * rank]);
-  return layerOrder(c.blocks, c.family === 'lowrank').map((name, i) => ({ name, inputs: shapes[i]![0], outputs: shapes[i]![1] }));
+  return layerOrder(c.blocks, c.family === 'lowrank').map((name, i) => ({
+    name,
+    inputs: shapes[i]![0],
+    outputs: shapes[i]![1],
+  }));
 }
 
 /** The graph inputs of the weights: `<layer>.weight` [in, out] and `<layer>.bias` [out]. */
@@ -75,16 +79,35 @@ export function gradientGraph(c: EncoderConfig): GradientGraph {
     hiddens.push(g.op('Add', [hiddens[k]!, dense(g, LAYER_NAMES.project(k), g.op('Relu', [inners[k]!]))]));
   }
   const top = hiddens[c.blocks]!;
-  const heads = { mean: dense(g, LAYER_NAMES.mean, top), std: dense(g, LAYER_NAMES.std, top), factor: lowrank ? dense(g, LAYER_NAMES.factor, top) : null };
-  const objective = objectiveGradientNodes(g, { x: INPUT_NAME, heads, dictionary: STEP_INPUTS.dictionary, gamma: STEP_INPUTS.gamma, delta: STEP_INPUTS.delta, d: c.d, h: c.h, rank: c.rank });
+  const heads = {
+    mean: dense(g, LAYER_NAMES.mean, top),
+    std: dense(g, LAYER_NAMES.std, top),
+    factor: lowrank ? dense(g, LAYER_NAMES.factor, top) : null,
+  };
+  const objective = objectiveGradientNodes(g, {
+    x: INPUT_NAME,
+    heads,
+    dictionary: STEP_INPUTS.dictionary,
+    gamma: STEP_INPUTS.gamma,
+    delta: STEP_INPUTS.delta,
+    d: c.d,
+    h: c.h,
+    rank: c.rank,
+  });
 
   const grads = new Map<string, [string, string]>();
   /** ∂W, ∂b of a layer with input x and output gradient gy; @returns ∂x */
   const back = (name: string, x: string, gy: string, needInput = true): string | null => {
-    grads.set(name, [g.op('Gemm', [x, gy], { transA: { int: 1 } }), g.op('ReduceSum', [gy, g.int64(`axes_0_${name}`, [0])], { keepdims: { int: 0 } })]);
+    grads.set(name, [
+      g.op('Gemm', [x, gy], { transA: { int: 1 } }),
+      g.op('ReduceSum', [gy, g.int64(`axes_0_${name}`, [0])], { keepdims: { int: 0 } }),
+    ]);
     return needInput ? g.op('Gemm', [gy, `${name}.weight`], { transB: { int: 1 } }) : null;
   };
-  const headGradients: Array<[string, string]> = [[LAYER_NAMES.mean, objective.heads.mean], [LAYER_NAMES.std, objective.heads.std]];
+  const headGradients: Array<[string, string]> = [
+    [LAYER_NAMES.mean, objective.heads.mean],
+    [LAYER_NAMES.std, objective.heads.std],
+  ];
   if (objective.heads.factor) headGradients.push([LAYER_NAMES.factor, objective.heads.factor]);
   let gHidden = headGradients.map(([layer, gy]) => back(layer, top, gy)!).reduce((sum, t) => g.op('Add', [sum, t]));
   const mask = (t: string) => g.op('Cast', [g.op('Greater', [t, g.scalar(0)])], { to: { int: 1 } });
@@ -111,5 +134,13 @@ export function gradientGraph(c: EncoderConfig): GradientGraph {
   g.output(g.op('Identity', [objective.sums.scaledM], {}, sums.scaledM), [c.h], false);
   g.output(g.op('Identity', [objective.sums.squaredError], {}, sums.squaredError), [], false);
   g.output(g.op('Identity', [objective.sums.logDet], {}, sums.logDet), [], false);
-  return { bytes: modelBytes(g, 'entropy_sc_training_gradient', `entropy-sc ${c.family} encoder: gradients of a minibatch's L_{γ,δ} with respect to the weights and W`), gradients, sums };
+  return {
+    bytes: modelBytes(
+      g,
+      'entropy_sc_training_gradient',
+      `entropy-sc ${c.family} encoder: gradients of a minibatch's L_{γ,δ} with respect to the weights and W`,
+    ),
+    gradients,
+    sums,
+  };
 }

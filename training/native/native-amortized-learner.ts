@@ -35,7 +35,10 @@ export class NativeAmortizedLearner extends AmortizedModel<NativeAmortizedOption
   ) {
     super(options);
     const { offsets } = adam.state;
-    if (this.variables.some((v, i) => v.size !== offsets[i + 1]! - offsets[i]!) || this.variables.length + 1 !== offsets.length)
+    if (
+      this.variables.some((v, i) => v.size !== offsets[i + 1]! - offsets[i]!) ||
+      this.variables.length + 1 !== offsets.length
+    )
       throw new Error('NativeAmortizedLearner: the gradient graph and the encoder disagree on the variables');
     this.variables.forEach((v, i) => adam.state.params.set(v.dataSync() as Float32Array, offsets[i]));
     this.feed = new Float32Array(offsets.at(-1)!);
@@ -67,7 +70,14 @@ export class NativeAmortizedLearner extends AmortizedModel<NativeAmortizedOption
         const rows = order.subarray(step * this.options.batch, Math.min(n, (step + 1) * this.options.batch));
         for (let i = 0; i < rows.length; i++) this.rows.set(x.subarray(rows[i]! * d, (rows[i]! + 1) * d), i * d);
         this.feed.set(this.adam.state.params);
-        value = await native.compute(this.rows.subarray(0, rows.length * d), rows.length, this.feed, gamma, delta, this.adam.gradient);
+        value = await native.compute(
+          this.rows.subarray(0, rows.length * d),
+          rows.length,
+          this.feed,
+          gamma,
+          delta,
+          this.adam.gradient,
+        );
         if (!Number.isFinite(value)) return value;
         await this.adam.step(++this.step, this.learningRates);
         context.onProgress(step + 1, value);
@@ -100,7 +110,9 @@ export class NativeAmortizedLearner extends AmortizedModel<NativeAmortizedOption
   /** The TensorFlow.js variables take the flat parameters. */
   private pull(): void {
     const { params, offsets } = this.adam.state;
-    tf.tidy(() => this.variables.forEach((v, i) => v.assign(copiedTensor(params.subarray(offsets[i]!, offsets[i + 1]!), v.shape))));
+    tf.tidy(() =>
+      this.variables.forEach((v, i) => v.assign(copiedTensor(params.subarray(offsets[i]!, offsets[i + 1]!), v.shape))),
+    );
   }
 
   dispose(): void {

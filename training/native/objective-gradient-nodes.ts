@@ -43,14 +43,19 @@ export function objectiveGradientNodes(g: GraphBuilder, v: ObjectiveInputs): Obj
   const { d, h, rank } = v;
   const op = (type: string, ...inputs: string[]) => g.op(type, inputs);
   const c = (value: number) => g.scalar(value);
-  const sumOver = (t: string, axes: number[], keepdims = 0) => g.op('ReduceSum', [t, g.int64(`axes_${axes.join('_')}_${t}`, axes)], { keepdims: { int: keepdims } });
+  const sumOver = (t: string, axes: number[], keepdims = 0) =>
+    g.op('ReduceSum', [t, g.int64(`axes_${axes.join('_')}_${t}`, axes)], { keepdims: { int: keepdims } });
 
   const norms = g.op('ReduceL2', [v.dictionary], { axes: { ints: [0] }, keepdims: { int: 1 } });
   const wn = op('Div', v.dictionary, norms);
   const q = headPosteriorNodes(g, v.heads, h, rank);
   const reconstruction = g.op('Gemm', [q.mean, wn], { transB: { int: 1 } });
   const stats = pointStatisticNodes(g, { x: v.x, ...q, reconstruction, dictionary: wn, d, h, rank });
-  const sums = { scaledM: sumOver(stats.scaledM, [0]), squaredError: sumOver(stats.squaredError, [0]), logDet: sumOver(stats.logDet, [0]) };
+  const sums = {
+    scaledM: sumOver(stats.scaledM, [0]),
+    squaredError: sumOver(stats.squaredError, [0]),
+    logDet: sumOver(stats.logDet, [0]),
+  };
 
   const rows = g.op('Cast', [g.op('Gather', [g.op('Shape', [v.x]), g.int64('batch_axis', [0])])], { to: { int: 1 } }); // B, [1]
   const perScaledM = op('Div', op('Neg', v.gamma), sums.scaledM); // −γ/(Bλ) = −γ/Σ_n scaledM_n
@@ -62,7 +67,11 @@ export function objectiveGradientNodes(g: GraphBuilder, v: ObjectiveInputs): Obj
   const { s, u, lowrank } = stats.parts;
   const gaussian = op('Mul', c(Math.sqrt(2 / Math.PI)), op('Exp', op('Mul', c(-0.5), op('Mul', u, u))));
   const residual = op('Sub', reconstruction, v.x);
-  const gMean = op('Add', op('Mul', perScaledM, op('Erf', op('Mul', u, c(Math.SQRT1_2)))), op('Mul', twoE, op('MatMul', residual, wn)));
+  const gMean = op(
+    'Add',
+    op('Mul', perScaledM, op('Erf', op('Mul', u, c(Math.SQRT1_2)))),
+    op('Mul', twoE, op('MatMul', residual, wn)),
+  );
   // ∂L/∂T_hh through scaledM, plus ∂SE/∂τ² = 1 (the trace's diagonal part)
   const gVariance = op('Div', op('Mul', perScaledM, gaussian), op('Mul', c(2), s));
   const gSquaredStd = op('Add', gVariance, perSquaredError);
@@ -74,10 +83,22 @@ export function objectiveGradientNodes(g: GraphBuilder, v: ObjectiveInputs): Obj
     const k = op('MatMul', scaled, g.op('Inverse', [capacitance], {}, undefined, 'com.microsoft')); // Ṽ C⁻¹ [B, H, r]
     gStd = op('Sub', gStd, op('Mul', op('Div', twoL, q.std), sumOver(op('Mul', k, scaled), [2])));
     const quadratic = g.op('Transpose', [projected], { perm: { ints: [0, 2, 1] } }); // W̃ᵀW̃ V [B, H, r]
-    const gV = op('Add', op('Add', op('Mul', op('Mul', c(2), q.factor), g.op('Unsqueeze', [gVariance, g.int64('axis_2_variance', [2])])), op('Mul', twoE, quadratic)), op('Div', op('Mul', twoL, k), tau));
+    const gV = op(
+      'Add',
+      op(
+        'Add',
+        op('Mul', op('Mul', c(2), q.factor), g.op('Unsqueeze', [gVariance, g.int64('axis_2_variance', [2])])),
+        op('Mul', twoE, quadratic),
+      ),
+      op('Div', op('Mul', twoL, k), tau),
+    );
     gFactor = g.op('Reshape', [gV, g.int64('factor_gradient_shape', [0, h * rank])]);
     const stacked = g.op('Reshape', [factorT, g.int64('stacked_factor_shape', [-1, h])]); // [B·r, H]
-    gDictionary = op('Add', gDictionary, op('Mul', twoE, op('MatMul', wn, g.op('Gemm', [stacked, stacked], { transA: { int: 1 } }))));
+    gDictionary = op(
+      'Add',
+      gDictionary,
+      op('Mul', twoE, op('MatMul', wn, g.op('Gemm', [stacked, stacked], { transA: { int: 1 } }))),
+    );
   }
   const radial = sumOver(op('Mul', wn, gDictionary), [0], 1);
   return {

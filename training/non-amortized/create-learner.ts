@@ -51,7 +51,17 @@ export function createNonAmortizedLearner(options: NonAmortizedOptions): Learner
   const { initialStd, spreadScale } = spreadDefaults(x);
   const layout = { family, h, rank, spreadScale };
   const learner = fitsJointly(n, layout)
-    ? new JointLearner({ ...layout, x, n, d, seed, iterationsPerEpoch: ITERATIONS_PER_EPOCH, historySize: HISTORY_SIZE, initialStd, kLines: K_LINES })
+    ? new JointLearner({
+        ...layout,
+        x,
+        n,
+        d,
+        seed,
+        iterationsPerEpoch: ITERATIONS_PER_EPOCH,
+        historySize: HISTORY_SIZE,
+        initialStd,
+        kLines: K_LINES,
+      })
     : new EmLearner({
         ...layout,
         n,
@@ -64,5 +74,7 @@ export function createNonAmortizedLearner(options: NonAmortizedOptions): Learner
         historySize: HISTORY_SIZE,
         initialStd,
       });
-  return data.groundTruth ? new GroundTruthScored(learner, { x, n, d, w: data.groundTruth.w, h: data.groundTruth.h, seed }) : learner;
+  return data.groundTruth
+    ? new GroundTruthScored(learner, { x, n, d, w: data.groundTruth.w, h: data.groundTruth.h, seed })
+    : learner;
 }

@@ -26,7 +26,13 @@ import { ELBO_OBJECTIVE, fitPosteriors } from './e-step.ts';
 import { ridgeCodes } from './initial-means.ts';
 import { PointStore } from './point-store.ts';
 import { JOINT_LIMIT } from './defaults.ts';
-import { parameterTensors, pointSizes, PosteriorVariables, toPosterior, type PointLayout } from './posterior-variables.ts';
+import {
+  parameterTensors,
+  pointSizes,
+  PosteriorVariables,
+  toPosterior,
+  type PointLayout,
+} from './posterior-variables.ts';
 
 export interface EmLearnerOptions extends PointLayout {
   n: number;
@@ -93,13 +99,21 @@ export class EmLearner implements Learner {
       const wn = tf.tidy(() => normalizeColumns(this.dictionary));
       const start = this.store.gatherOrInitialise(rows, () => ridgeCodes(xb, wn), this.options.initialStd);
       const q = this.variablesFor(rows.length, start);
-      fitPosteriors(xb, wn, q, objective, { maxIterations: this.options.eStepIterations, historySize: this.options.historySize });
+      fitPosteriors(xb, wn, q, objective, {
+        maxIterations: this.options.eStepIterations,
+        historySize: this.options.historySize,
+      });
       this.store.scatter(rows, q.read());
       wn.dispose();
       // M-step: one Adam step on W with the fitted posteriors held fixed (Adam differentiates W only).
       value = tf.tidy(() => {
         const before = this.adam.update(
-          () => annealedObjective(batchEntropies(pointStatistics(xb, normalizeColumns(this.dictionary), q.posterior()), d), gamma, delta),
+          () =>
+            annealedObjective(
+              batchEntropies(pointStatistics(xb, normalizeColumns(this.dictionary), q.posterior()), d),
+              gamma,
+              delta,
+            ),
           'maximize',
         );
         return before.dataSync()[0]!;
@@ -127,7 +141,10 @@ export class EmLearner implements Learner {
       for (let start = 0; start < n; start += chunk) {
         const rows = Array.from({ length: Math.min(n, start + chunk) - start }, (_, i) => start + i);
         const xb = tf.tensor2d(x.subarray(start * d, (start + rows.length) * d), [rows.length, d]);
-        const q = this.variablesFor(rows.length, this.store.gatherOrInitialise(rows, () => ridgeCodes(xb, wn), this.options.initialStd));
+        const q = this.variablesFor(
+          rows.length,
+          this.store.gatherOrInitialise(rows, () => ridgeCodes(xb, wn), this.options.initialStd),
+        );
         fitPosteriors(xb, wn, q, ELBO_OBJECTIVE, { maxIterations: iterations, historySize: this.options.historySize });
         refitted.scatter(rows, q.read());
         xb.dispose();
@@ -139,15 +156,30 @@ export class EmLearner implements Learner {
   }
 
   describe(): Record<string, unknown> {
-    const { batch, learningRate, eStepIterations, evaluationIterations = eStepIterations, historySize, initialStd, spreadScale } = this.options;
+    const {
+      batch,
+      learningRate,
+      eStepIterations,
+      evaluationIterations = eStepIterations,
+      historySize,
+      initialStd,
+      spreadScale,
+    } = this.options;
     return {
-      optimizer: { name: 'em', eStep: { name: 'lbfgs', iterations: eStepIterations, historySize }, mStep: { name: 'adam', learningRate, batch }, reportRefit: { iterations: evaluationIterations } },
+      optimizer: {
+        name: 'em',
+        eStep: { name: 'lbfgs', iterations: eStepIterations, historySize },
+        mStep: { name: 'adam', learningRate, batch },
+        reportRefit: { iterations: evaluationIterations },
+      },
       posteriorInit: { std: initialStd, spreadScale },
     };
   }
 
   saveState(): LearnerState {
-    const arrays: Record<string, Float32Array> = { dictionary: Float32Array.from(this.dictionary.dataSync() as Float32Array) };
+    const arrays: Record<string, Float32Array> = {
+      dictionary: Float32Array.from(this.dictionary.dataSync() as Float32Array),
+    };
     this.store.arrays.forEach((a, k) => (arrays[`posterior${k}`] = a));
     arrays['fitted'] = Float32Array.from(this.store.fitted);
     const adam = this.adam.getState();
@@ -160,7 +192,10 @@ export class EmLearner implements Learner {
     tf.tidy(() => this.dictionary.assign(tf.tensor2d(saved.arrays['dictionary']!, this.dictionary.shape)));
     this.store.arrays.forEach((a, k) => a.set(saved.arrays[`posterior${k}`]!));
     this.store.fitted.set(saved.arrays['fitted']!);
-    this.adam.setState({ step: saved.state['adamStep'] as number, moments: [{ m: saved.arrays['adam/m']!, v: saved.arrays['adam/v']! }] });
+    this.adam.setState({
+      step: saved.state['adamStep'] as number,
+      moments: [{ m: saved.arrays['adam/m']!, v: saved.arrays['adam/v']! }],
+    });
   }
 
   dispose(): void {

@@ -51,7 +51,9 @@ export class JointLearner implements Learner {
   constructor(private readonly options: JointLearnerOptions) {
     const { d, h, n, x } = options;
     const w = kLines(x, n, d, h, new Random(options.seed), options.kLines);
-    this.dictionary = tf.variable(tf.tidy(() => tf.mul(normalizeColumns(tf.tensor2d(w, [d, h])), dictionaryNorm(n)) as tf.Tensor2D));
+    this.dictionary = tf.variable(
+      tf.tidy(() => tf.mul(normalizeColumns(tf.tensor2d(w, [d, h])), dictionaryNorm(n)) as tf.Tensor2D),
+    );
     this.xTensor = tf.tensor2d(x, [n, d]);
     const means = tf.tidy(() => ridgeCodes(this.xTensor, normalizeColumns(this.dictionary)));
     this.q = new PosteriorVariables(options, n, initialArrays(options, means, options.initialStd));
@@ -69,7 +71,12 @@ export class JointLearner implements Learner {
     const { gamma, delta } = context;
     const { n, d } = this.options;
     const objective = preciseLoss(
-      () => objectiveOf(pointStatistics(this.xTensor, normalizeColumns(this.dictionary), this.q.posterior()), d, { kind: 'entropy', gamma, delta }),
+      () =>
+        objectiveOf(pointStatistics(this.xTensor, normalizeColumns(this.dictionary), this.q.posterior()), d, {
+          kind: 'entropy',
+          gamma,
+          delta,
+        }),
       n,
     );
     const result = minimizeLbfgs(objective.loss, [this.dictionary, ...this.q.variables], {
@@ -96,7 +103,9 @@ export class JointLearner implements Learner {
   }
 
   saveState(): LearnerState {
-    const arrays: Record<string, Float32Array> = { dictionary: Float32Array.from(this.dictionary.dataSync() as Float32Array) };
+    const arrays: Record<string, Float32Array> = {
+      dictionary: Float32Array.from(this.dictionary.dataSync() as Float32Array),
+    };
     this.q.read().forEach((a, k) => (arrays[`posterior${k}`] = a));
     return { state: {}, arrays };
   }

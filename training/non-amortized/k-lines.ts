@@ -80,7 +80,14 @@ function topEigenvector(scatter: Float64Array, d: number, start: Float64Array): 
 }
 
 /** Runs k-lines from the given directions (updated in place). @returns the captured energy */
-function refine(x: Float32Array, n: number, d: number, h: number, directions: Float64Array, iterations: number): number {
+function refine(
+  x: Float32Array,
+  n: number,
+  d: number,
+  h: number,
+  directions: Float64Array,
+  iterations: number,
+): number {
   for (let round = 0; ; round++) {
     const scatters = Array.from({ length: h }, () => new Float64Array(d * d));
     let energy = 0;
@@ -114,7 +121,14 @@ function refine(x: Float32Array, n: number, d: number, h: number, directions: Fl
  * @param x data [N, D] row-major
  * @returns H unit directions as a dictionary [D, H] row-major
  */
-export function kLines(x: Float32Array, n: number, d: number, h: number, rng: Random, options: KLinesOptions): Float32Array {
+export function kLines(
+  x: Float32Array,
+  n: number,
+  d: number,
+  h: number,
+  rng: Random,
+  options: KLinesOptions,
+): Float32Array {
   let best: Float64Array | null = null;
   let bestEnergy = -Infinity;
   for (let r = 0; r < options.restarts; r++) {

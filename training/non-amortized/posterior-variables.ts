@@ -81,9 +81,17 @@ export function spreadParameter(s: number, spreadScale: number): number {
  * @param rows the points' indices in their data set (default 0 … B−1): they seed the factors, so that
  *   a point starts the same whenever it is first visited
  */
-export function initialArrays(layout: PointLayout, mean: Float32Array, std: number, rows?: ArrayLike<number>): PointArrays {
+export function initialArrays(
+  layout: PointLayout,
+  mean: Float32Array,
+  std: number,
+  rows?: ArrayLike<number>,
+): PointArrays {
   const b = mean.length / layout.h;
-  const u = spreadParameter(layout.family === 'lowrank' ? Math.max(std - layout.spreadScale, layout.spreadScale / 100) : std, layout.spreadScale);
+  const u = spreadParameter(
+    layout.family === 'lowrank' ? Math.max(std - layout.spreadScale, layout.spreadScale / 100) : std,
+    layout.spreadScale,
+  );
   return parameterShapes(layout).map(({ name, shape }) => {
     if (name === 'mean') return Float32Array.from(mean);
     const size = shape.reduce((a, c) => a * c, 1);

@@ -17,7 +17,8 @@ import { pointElbo, type FrozenParameters } from '../objective/standard-elbo.ts'
 import { accumulate } from '../objective/accumulate.ts';
 
 /** What the E-step maximises (see e-step.ts). */
-export type PointsObjective = { kind: 'entropy'; gamma: number; delta: number } | { kind: 'frozen'; theta: FrozenParameters };
+export type PointsObjective =
+  { kind: 'entropy'; gamma: number; delta: number } | { kind: 'frozen'; theta: FrozenParameters };
 
 /** The objective of B points: the float32 tensor (for its gradient) and its float64 value. */
 export interface ObjectiveValue {
@@ -35,7 +36,10 @@ export function objectiveOf(stats: PointStatistics, d: number, objective: Points
     const { gamma, delta } = objective;
     const accumulator = new ElboAccumulator(d, stats.scaledM.shape[1]);
     accumulate(accumulator, stats);
-    return { tensor: annealedObjective(batchEntropies(stats, d), gamma, delta), exact: accumulator.report(gamma, delta).elbo };
+    return {
+      tensor: annealedObjective(batchEntropies(stats, d), gamma, delta),
+      exact: accumulator.report(gamma, delta).elbo,
+    };
   }
   const perPoint = pointElbo(stats, objective.theta, d);
   let sum = 0;

@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LOG_2PI_E } from '@entropy-sc/core/elbo/entropies';
 import type { PointStatistics } from './point-statistics.ts';
 
-
 export interface BatchEntropies {
   /** (1/B) Σ_n H[q_n] */
   entropyQ: tf.Scalar;

@@ -8,7 +8,10 @@ import { lowerTriangle, type Posterior } from './posterior.ts';
 
 function normals(rng: Random, shape: number[]): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.normal()),
+    shape,
+  );
 }
 
 /** @returns z [B, H], one sample per point */

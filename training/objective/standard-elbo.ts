@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LOG_2PI_E } from '@entropy-sc/core/elbo/entropies';
 import type { PointStatistics } from './point-statistics.ts';
 
-
 export interface FrozenParameters {
   /** prior scales λ [H] */
   lambda: tf.Tensor1D;
@@ -23,10 +22,11 @@ export interface FrozenParameters {
  */
 export function pointElbo(stats: PointStatistics, theta: FrozenParameters, d: number): tf.Tensor1D {
   const h = stats.scaledM.shape[1];
-  const likelihood = tf.sub(-(d / 2) * Math.log(2 * Math.PI * theta.sigma2), tf.div(stats.squaredError, 2 * theta.sigma2));
-  const prior = tf.neg(
-    tf.add(tf.sum(tf.log(tf.mul(2, theta.lambda))), tf.sum(tf.div(stats.scaledM, theta.lambda), 1)),
+  const likelihood = tf.sub(
+    -(d / 2) * Math.log(2 * Math.PI * theta.sigma2),
+    tf.div(stats.squaredError, 2 * theta.sigma2),
   );
+  const prior = tf.neg(tf.add(tf.sum(tf.log(tf.mul(2, theta.lambda))), tf.sum(tf.div(stats.scaledM, theta.lambda), 1)));
   const entropy = tf.mul(0.5, tf.add(h * LOG_2PI_E, stats.logDet));
   return tf.add(tf.add(likelihood, prior), entropy) as tf.Tensor1D;
 }

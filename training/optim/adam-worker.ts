@@ -4,7 +4,12 @@ import { adamStep } from './flat-adam.ts';
 import type { AdamOrder, AdamWorkerData } from './parallel-adam.ts';
 
 const { buffers, offsets, from, to } = workerData as AdamWorkerData;
-const state = { params: new Float32Array(buffers.params), m: new Float32Array(buffers.m), v: new Float32Array(buffers.v), offsets };
+const state = {
+  params: new Float32Array(buffers.params),
+  m: new Float32Array(buffers.m),
+  v: new Float32Array(buffers.v),
+  offsets,
+};
 const gradient = new Float32Array(buffers.gradient);
 parentPort!.on('message', ({ step, rates }: AdamOrder) => {
   try {

@@ -23,7 +23,14 @@ export interface FlatAdamState {
  * @param step Adam's step count after this step (1 for the first)
  * @param rates learning rate of each variable
  */
-export function adamStep(state: FlatAdamState, gradient: Float32Array, step: number, rates: readonly number[], from = 0, to = state.params.length): void {
+export function adamStep(
+  state: FlatAdamState,
+  gradient: Float32Array,
+  step: number,
+  rates: readonly number[],
+  from = 0,
+  to = state.params.length,
+): void {
   const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
   const { params, m, v, offsets } = state;
   const correction2 = Math.sqrt(1 - beta2 ** step);

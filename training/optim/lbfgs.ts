@@ -318,7 +318,8 @@ export function minimizeLbfgs(f: () => tf.Scalar, variables: tf.Variable[], opti
           evaluations++;
           const { value, gradient } = view.evaluate();
           const payload = { x, value, gradient };
-          if (!Number.isFinite(value) || !isAllFinite(gradient)) return { value: Number.NaN, slope: Number.NaN, payload };
+          if (!Number.isFinite(value) || !isAllFinite(gradient))
+            return { value: Number.NaN, slope: Number.NaN, payload };
           return { value, slope: dot(gradient, p), payload };
         },
         from.value,

@@ -124,7 +124,9 @@ export function strongWolfeLineSearch<T>(
   const indistinguishable = (p: LinePoint<T>): boolean => p.value === value0 && p.slope === slope0;
   const negligible = (step: number): boolean => step * -slope0 <= valueTolerance;
   const bestSoFar = (p: LinePoint<T>): LineSearchResult<T> =>
-    p.step > 0 ? { status: 'sufficient-decrease', point: p, evaluations } : { status: 'failed', point: null, evaluations };
+    p.step > 0
+      ? { status: 'sufficient-decrease', point: p, evaluations }
+      : { status: 'failed', point: null, evaluations };
   const giveUp = (): LineSearchResult<T> => ({ status: 'negligible', point: null, evaluations });
 
   // Algorithm 3.6: lo satisfies sufficient decrease and is the lowest such point seen; the interval
@@ -135,7 +137,9 @@ export function strongWolfeLineSearch<T>(
     while (evaluations < maxEvaluations) {
       const width = hi.step - lo.step;
       if (Math.abs(width) <= MIN_RELATIVE_WIDTH * Math.max(lo.step, hi.step)) break;
-      let step = isFinitePoint(hi) ? cubicMinimizer(lo.step, lo.value, lo.slope, hi.step, hi.value, hi.slope) : Number.NaN;
+      let step = isFinitePoint(hi)
+        ? cubicMinimizer(lo.step, lo.value, lo.slope, hi.step, hi.value, hi.slope)
+        : Number.NaN;
       const t = (step - lo.step) / width;
       // Bisect when interpolation has not shrunk the interval to 2/3 in two iterations (Moré & Thuente).
       if (!Number.isFinite(t) || Math.abs(width) > BISECTION_TRIGGER * widthBefore) step = lo.step + 0.5 * width;

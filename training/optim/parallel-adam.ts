@@ -37,7 +37,12 @@ export class ParallelAdam {
     const size = offsets.at(-1)!;
     const shared = () => new SharedArrayBuffer(4 * size);
     const buffers = { params: shared(), m: shared(), v: shared(), gradient: shared() };
-    const state = { params: new Float32Array(buffers.params), m: new Float32Array(buffers.m), v: new Float32Array(buffers.v), offsets };
+    const state = {
+      params: new Float32Array(buffers.params),
+      m: new Float32Array(buffers.m),
+      v: new Float32Array(buffers.v),
+      offsets,
+    };
     const bounds = Array.from({ length: threads + 1 }, (_, k) => Math.round((k * size) / threads));
     const workers = bounds.slice(1, -1).map((from, k) => {
       const data: AdamWorkerData = { buffers, offsets, from, to: bounds[k + 2]! };
@@ -69,5 +74,8 @@ export class ParallelAdam {
 /** The worker's answer `step` (0: started), or its error. */
 async function answer(worker: Worker, step: number): Promise<void> {
   const reply = await nextMessage<number | { error: string }>(worker, 'Adam worker');
-  if (reply !== step) throw new Error(`Adam worker: ${typeof reply === 'number' ? `answered step ${reply}, expected ${step}` : reply.error}`);
+  if (reply !== step)
+    throw new Error(
+      `Adam worker: ${typeof reply === 'number' ? `answered step ${reply}, expected ${step}` : reply.error}`,
+    );
 }

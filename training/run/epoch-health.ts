@@ -8,8 +8,12 @@ import { UserError } from '@entropy-sc/core/errors';
 import type { RunConfig } from '@entropy-sc/core/schema/run-config';
 
 /** The first non-finite number among the metrics' numbers and the arrays, as "name = value", or null. */
-export function firstNonFinite(metrics: Record<string, unknown>, arrays: Record<string, ArrayLike<number>>): string | null {
-  for (const [name, value] of Object.entries(metrics)) if (typeof value === 'number' && !Number.isFinite(value)) return `${name} = ${value}`;
+export function firstNonFinite(
+  metrics: Record<string, unknown>,
+  arrays: Record<string, ArrayLike<number>>,
+): string | null {
+  for (const [name, value] of Object.entries(metrics))
+    if (typeof value === 'number' && !Number.isFinite(value)) return `${name} = ${value}`;
   for (const [name, values] of Object.entries(arrays))
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return `${name}[${i}] = ${values[i]}`;
   return null;
@@ -21,7 +25,10 @@ export function firstNonFinite(metrics: Record<string, unknown>, arrays: Record<
  * @param what what is not finite, e.g. "the objective = NaN"
  */
 export function divergence(epoch: number, what: string, config: RunConfig, checkpoint: string): UserError {
-  const kept = epoch > 0 ? `the files and checkpoint of epoch ${epoch} are kept (${checkpoint}), but resuming would diverge again` : 'nothing was written';
+  const kept =
+    epoch > 0
+      ? `the files and checkpoint of epoch ${epoch} are kept (${checkpoint}), but resuming would diverge again`
+      : 'nothing was written';
   const rates = `--lr ${config.lr}, --dictionary-lr ${config.dictionary_lr}`;
   return new UserError(
     `epoch ${epoch + 1} diverged (${what}); ${kept}. Start a new run in another --out with a smaller --lr (this run: ${rates}; try --lr ${Number((config.lr / 10).toPrecision(3))})`,

@@ -26,6 +26,8 @@ export function parseLoopState(value: unknown, path: string): LoopState {
   if (parsed.success) return parsed.data as LoopState;
   const configOnly = runConfig.safeParse((value as { config?: unknown } | null)?.config);
   if (!configOnly.success)
-    throw new UserError(`--resume: ${path} was written by an incompatible version of entropy-sc (its run settings do not match this version's); start a new run in another --out`);
+    throw new UserError(
+      `--resume: ${path} was written by an incompatible version of entropy-sc (its run settings do not match this version's); start a new run in another --out`,
+    );
   throw new UserError(`--resume: ${path} is damaged (${issuesText(parsed.error)})`);
 }

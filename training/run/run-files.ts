@@ -58,6 +58,12 @@ export async function writeRunFiles(dir: string, s: RunSnapshot): Promise<void> 
   await writeNpy(paths.priorScales, { data: s.lambda, shape: [s.h] });
   await writeFileAtomic(paths.modelCard, JSON.stringify(s.modelCard, null, 2) + '\n');
   const order = Array.from(s.lambda.keys()).sort((a, b) => s.lambda[b]! - s.lambda[a]!);
-  await writeFieldsPng(paths.fields, s.dictionary, { d: s.d, h: s.h, patchWidth: s.tile.width, patchHeight: s.tile.height, order });
+  await writeFieldsPng(paths.fields, s.dictionary, {
+    d: s.d,
+    h: s.h,
+    patchWidth: s.tile.width,
+    patchHeight: s.tile.height,
+    order,
+  });
   await writeFileAtomic(paths.curves, await chartPng(trainingCurvesSpec(s.metrics)));
 }

@@ -47,18 +47,23 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
     const saved = await loadCheckpoint<unknown>(paths.checkpoint);
     const state = parseLoopState(saved.state, paths.checkpoint);
     const changed = configDifferences(state.config, config);
-    if (changed.length > 0) throw new UserError(`--resume: ${paths.checkpoint} was written with different settings (${changed.join('; ')})`);
+    if (changed.length > 0)
+      throw new UserError(`--resume: ${paths.checkpoint} was written with different settings (${changed.join('; ')})`);
     learner.loadState({ state: state.learner, arrays: saved.arrays });
     rng = new Random(state.rng);
     metrics = state.metrics;
     epoch = state.epoch;
   } else if (await exists(paths.checkpoint)) {
-    throw new UserError(`${options.out} already holds a run (${paths.checkpoint}); pass --resume to continue it, or choose another --out`);
+    throw new UserError(
+      `${options.out} already holds a run (${paths.checkpoint}); pass --resume to continue it, or choose another --out`,
+    );
   }
 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (epoch >= config.epochs) {
-    log(`${options.out}: the run is already complete (${epoch} epochs done, --epochs ${config.epochs}); nothing was changed. To train on, resume with a larger --epochs`);
+    log(
+      `${options.out}: the run is already complete (${epoch} epochs done, --epochs ${config.epochs}); nothing was changed. To train on, resume with a larger --epochs`,
+    );
     return metrics;
   }
   for (; epoch < config.epochs; epoch++) {
@@ -133,7 +138,10 @@ export async function trainLoop(data: DataSet, learner: Learner, options: TrainL
       arrays: saved.arrays,
     });
   }
-  if (epoch === config.epochs && metrics.length > 0) log(`wrote ${options.out}: metrics.jsonl, dictionary.npy, prior_scales.npy, model.json, fields.png, curves.png, checkpoint.ckpt`);
+  if (epoch === config.epochs && metrics.length > 0)
+    log(
+      `wrote ${options.out}: metrics.jsonl, dictionary.npy, prior_scales.npy, model.json, fields.png, curves.png, checkpoint.ckpt`,
+    );
   return metrics;
 }
 
