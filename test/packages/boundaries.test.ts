@@ -13,11 +13,19 @@ const root = resolve(import.meta.dirname, '../..');
 /** folder → what its files may import from the project's own packages */
 const allowed: Record<string, string[]> = {
   src: [],
+  graph: ['@entropy-sc/core'],
   plot: ['@entropy-sc/core'],
-  inference: ['@entropy-sc/core'],
-  training: ['@entropy-sc/core', '@entropy-sc/plot', '@entropy-sc/inference'],
+  inference: ['@entropy-sc/core', '@entropy-sc/graph'],
+  training: ['@entropy-sc/core', '@entropy-sc/graph', '@entropy-sc/plot', '@entropy-sc/inference'],
   service: ['@entropy-sc/core', '@entropy-sc/inference'],
-  cli: ['@entropy-sc/core', '@entropy-sc/plot', '@entropy-sc/training', '@entropy-sc/inference', '@entropy-sc/service'],
+  cli: [
+    '@entropy-sc/core',
+    '@entropy-sc/graph',
+    '@entropy-sc/plot',
+    '@entropy-sc/training',
+    '@entropy-sc/inference',
+    '@entropy-sc/service',
+  ],
 };
 
 interface PackageJson {

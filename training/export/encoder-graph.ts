@@ -6,7 +6,7 @@ import { INITIALIZER_NAMES, INPUT_NAME, type OutputName } from '@entropy-sc/core
 import type { AmortizedFamily } from '../encoder/encoder.ts';
 import { MIN_STD } from '../encoder/encoder.ts';
 import { standardElboNodes } from './elbo-graph.ts';
-import type { GraphBuilder } from './graph-builder.ts';
+import type { GraphBuilder } from '@entropy-sc/graph/graph-builder';
 
 /** A dense layer y = x·W + b. */
 export interface DenseWeights {

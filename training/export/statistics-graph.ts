@@ -7,7 +7,7 @@
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
 import { pointStatisticNodes } from './elbo-graph.ts';
 import { posteriorNodes, type EncoderWeights } from './encoder-graph.ts';
-import { GraphBuilder } from './graph-builder.ts';
+import { GraphBuilder } from '@entropy-sc/graph/graph-builder';
 import { modelBytes } from './onnx-model.ts';
 
 /** Output names of the statistics, besides the posterior's `mean`, `variance` or `cov_factor`, `cov_diag`. */

@@ -14,7 +14,7 @@
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
 import type { EncoderConfig } from '../encoder/encoder.ts';
 import { LAYER_NAMES, layerOrder } from '../export/encoder-graph.ts';
-import { GraphBuilder } from '../export/graph-builder.ts';
+import { GraphBuilder } from '@entropy-sc/graph/graph-builder';
 import { modelBytes } from '../export/onnx-model.ts';
 import { objectiveGradientNodes } from './objective-gradient-nodes.ts';
 

@@ -13,7 +13,7 @@
  * τ = softplus(p) + MIN_STD: ∂τ/∂p = sigmoid(p). W̃ = W/‖W_{:,h}‖: ∂W = (∂W̃ − W̃ ⊙ Σ_d W̃ ⊙ ∂W̃) / ‖W_{:,h}‖.
  */
 import { headPosteriorNodes, type HeadNodes } from '../export/encoder-graph.ts';
-import type { GraphBuilder } from '../export/graph-builder.ts';
+import type { GraphBuilder } from '@entropy-sc/graph/graph-builder';
 import { pointStatisticNodes } from '../export/elbo-graph.ts';
 
 export interface ObjectiveInputs {
