@@ -5,7 +5,7 @@
  * ℓ_n = −(D/2) log(2πσ²) − [tr(W̃ᵀW̃T_n) + ‖W̃ν_n − x_n‖²]/(2σ²)
  *       − Σ_h [log(2λ_h) + s_nh M(ν_nh/s_nh)/λ_h] + ½ (H log(2πe) + log det T_n)
  */
-import type { GraphBuilder } from '@entropy-sc/graph/graph-builder';
+import type { GraphBuilder } from './graph-builder.ts';
 import { LOG_2PI_E } from '@entropy-sc/core/elbo/entropies';
 
 export interface ElboInputs {

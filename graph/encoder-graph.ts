@@ -3,10 +3,9 @@
  * math.md (Appendix D.3) as Gemm/Relu/Add/Softplus, the posterior's moments, W̃·ν and ℓ_n.
  */
 import { INITIALIZER_NAMES, INPUT_NAME, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
-import type { AmortizedFamily } from '../encoder/encoder.ts';
-import { MIN_STD } from '../encoder/encoder.ts';
 import { standardElboNodes } from './elbo-graph.ts';
-import type { GraphBuilder } from '@entropy-sc/graph/graph-builder';
+import { LAYER_NAMES, MIN_STD, type AmortizedFamily } from './encoder-spec.ts';
+import type { GraphBuilder } from './graph-builder.ts';
 
 /** A dense layer y = x·W + b. */
 export interface DenseWeights {
@@ -45,25 +44,6 @@ export interface FrozenTheta {
 export interface EncoderGraphOptions {
   /** add `covariance` [batch, H, H] */
   fullCovariance: boolean;
-}
-
-/** Initializer-name prefixes of the encoder's layers (`<prefix>.weight`, `<prefix>.bias`). */
-export const LAYER_NAMES = {
-  input: 'encoder.input',
-  expand: (block: number) => `encoder.block${block}.expand`,
-  project: (block: number) => `encoder.block${block}.project`,
-  mean: 'encoder.mean',
-  std: 'encoder.std',
-  factor: 'encoder.factor',
-} as const;
-
-/** The layers' name prefixes in the order of Encoder.variables() (checkpoints use it). */
-export function layerOrder(blocks: number, lowrank: boolean): string[] {
-  const names: string[] = [LAYER_NAMES.input];
-  for (let k = 0; k < blocks; k++) names.push(LAYER_NAMES.expand(k), LAYER_NAMES.project(k));
-  names.push(LAYER_NAMES.mean, LAYER_NAMES.std);
-  if (lowrank) names.push(LAYER_NAMES.factor);
-  return names;
 }
 
 /** The nodes of the posterior's parameters and moments (named as cli.md's outputs where they are one). */
@@ -114,7 +94,7 @@ export interface HeadNodes {
   factor: string | null;
 }
 
-/** The posterior's parameters and moments from the heads' outputs (encoder.ts's headsPosterior). */
+/** The posterior's parameters and moments from the heads' outputs (training/model/encoder.ts's headsPosterior). */
 export function headPosteriorNodes(g: GraphBuilder, heads: HeadNodes, h: number, rank: number): PosteriorNodes {
   const std = g.op('Add', [g.op('Softplus', [heads.std]), g.scalar(MIN_STD)]);
   const squaredStd = g.op('Mul', [std, std], {}, heads.factor ? 'cov_diag' : 'variance');

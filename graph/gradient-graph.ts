@@ -12,35 +12,14 @@
  *   input layer's data needs no gradient.
  */
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
-import type { EncoderConfig } from '../encoder/encoder.ts';
-import { LAYER_NAMES, layerOrder } from '../export/encoder-graph.ts';
-import { GraphBuilder } from '@entropy-sc/graph/graph-builder';
-import { modelBytes } from '../export/onnx-model.ts';
+import { LAYER_NAMES, layerShapes, type EncoderConfig, type LayerShape } from './encoder-spec.ts';
+import { GraphBuilder } from './graph-builder.ts';
+import { modelBytes } from './model-bytes.ts';
 import { objectiveGradientNodes } from './objective-gradient-nodes.ts';
 
 /** Names of the graph's inputs besides x and the weights (`<layer>.weight`, `<layer>.bias`). */
 export const STEP_INPUTS = { dictionary: 'dictionary', gamma: 'gamma', delta: 'delta' } as const;
 const gradientOf = (name: string) => `${name}.grad`;
-
-export interface LayerShape {
-  name: string;
-  inputs: number;
-  outputs: number;
-}
-
-/** Every dense layer in the order of Encoder.variables() (weight, then bias, of each). */
-export function layerShapes(c: EncoderConfig): LayerShape[] {
-  const { d, h, hidden, inner, rank } = c;
-  const shapes: Array<[number, number]> = [[d, hidden]];
-  for (let k = 0; k < c.blocks; k++) shapes.push([hidden, inner], [inner, hidden]);
-  shapes.push([hidden, h], [hidden, h]);
-  if (c.family === 'lowrank') shapes.push([hidden, h * rank]);
-  return layerOrder(c.blocks, c.family === 'lowrank').map((name, i) => ({
-    name,
-    inputs: shapes[i]![0],
-    outputs: shapes[i]![1],
-  }));
-}
 
 /** The graph inputs of the weights: `<layer>.weight` [in, out] and `<layer>.bias` [out]. */
 function weightInputs(g: GraphBuilder, layers: LayerShape[]): void {

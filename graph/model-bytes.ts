@@ -14,7 +14,7 @@ import {
 } from '@entropy-sc/core/schema/onnx-contract';
 import { VERSION } from '@entropy-sc/core/version';
 import { buildEncoderGraph, type EncoderGraphOptions, type EncoderWeights, type FrozenTheta } from './encoder-graph.ts';
-import { GraphBuilder } from '@entropy-sc/graph/graph-builder';
+import { GraphBuilder } from './graph-builder.ts';
 
 const { onnx } = onnxProto;
 

@@ -12,9 +12,9 @@
  * logDet_n = Σ_h log τ² + log det C, C = I_r + ṼᵀṼ, Ṽ = V/τ: ∂ log det C / ∂Ṽ = 2 Ṽ C⁻¹.
  * τ = softplus(p) + MIN_STD: ∂τ/∂p = sigmoid(p). W̃ = W/‖W_{:,h}‖: ∂W = (∂W̃ − W̃ ⊙ Σ_d W̃ ⊙ ∂W̃) / ‖W_{:,h}‖.
  */
-import { headPosteriorNodes, type HeadNodes } from '../export/encoder-graph.ts';
-import type { GraphBuilder } from '@entropy-sc/graph/graph-builder';
-import { pointStatisticNodes } from '../export/elbo-graph.ts';
+import { headPosteriorNodes, type HeadNodes } from './encoder-graph.ts';
+import type { GraphBuilder } from './graph-builder.ts';
+import { pointStatisticNodes } from './elbo-graph.ts';
 
 export interface ObjectiveInputs {
   /** rows [B, D] */

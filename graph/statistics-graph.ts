@@ -7,8 +7,8 @@
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
 import { pointStatisticNodes } from './elbo-graph.ts';
 import { posteriorNodes, type EncoderWeights } from './encoder-graph.ts';
-import { GraphBuilder } from '@entropy-sc/graph/graph-builder';
-import { modelBytes } from './onnx-model.ts';
+import { GraphBuilder } from './graph-builder.ts';
+import { modelBytes } from './model-bytes.ts';
 
 /** Output names of the statistics, besides the posterior's `mean`, `variance` or `cov_factor`, `cov_diag`. */
 export const STATISTIC_OUTPUTS = { scaledM: 'scaled_m', squaredError: 'squared_error', logDet: 'log_det' } as const;

@@ -47,8 +47,8 @@ export function registerEvaluate(program: Command): void {
     .action(async (flags: EvaluateFlags) => {
       const data = parseDataSpec(flags.data, flags);
       if (flags.out !== undefined) await checkOutputDir(flags.out);
-      const { useBackend } = await import('@entropy-sc/training/backend');
-      const { evaluateDictionaryFiles } = await import('@entropy-sc/training/evaluate/evaluate-dictionary');
+      const { useBackend } = await import('@entropy-sc/training/backend/backend');
+      const { evaluateDictionaryFiles } = await import('@entropy-sc/training/per-point/evaluate-dictionary');
       await useBackend(flags.backend);
       const report = await evaluateDictionaryFiles({
         weights: flags.weights,

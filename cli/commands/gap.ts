@@ -60,7 +60,7 @@ export function registerGap(program: Command): void {
       const single = flags.run ?? flags.model;
       const { samples, ...dataFlags } = flags;
       const data = parseDataSpec(flags.data, dataFlags);
-      const { useBackend } = await import('@entropy-sc/training/backend');
+      const { useBackend } = await import('@entropy-sc/training/backend/backend');
       const { gapJson, gapTable, runGaps } = await import('@entropy-sc/training/gap/gap-files');
       await useBackend(flags.backend);
       const runs = await runGaps({

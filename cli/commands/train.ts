@@ -68,7 +68,7 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags & { out: string; resume: boolean }) => {
       const config = resolveRunConfig(flags);
       await checkOutputDir(flags.out); // before TensorFlow.js loads: a bad --out fails at once
-      const { train } = await import('@entropy-sc/training/train');
+      const { train } = await import('@entropy-sc/training/commands/train');
       await train({ config, out: flags.out, resume: flags.resume });
     });
 }

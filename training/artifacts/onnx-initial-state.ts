@@ -8,8 +8,8 @@ import onnxProto from 'onnx-proto';
 import { UserError } from '@entropy-sc/core/errors';
 import { parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
 import { INITIALIZER_NAMES, MODEL_CARD_KEY } from '@entropy-sc/core/schema/onnx-contract';
-import type { LearnerState } from '../run/learner.ts';
-import { layerOrder } from './encoder-graph.ts';
+import type { LearnerState } from '../learners/learner.ts';
+import { encoderConfigOf, layerShapes } from '@entropy-sc/graph/encoder-spec';
 
 export interface OnnxStart {
   card: ModelCard;
@@ -32,13 +32,11 @@ export async function initialStateFromOnnx(path: string): Promise<OnnxStart> {
     if (!raw) throw new UserError(`${path}: no float initializer ${name}`);
     return new Float32Array(Uint8Array.from(raw).buffer);
   };
-  const blocks = card.config.encoder?.blocks ?? 0;
+  const encoder = encoderConfigOf(card.config, card.d);
+  if (!encoder) throw new UserError(`${path}: its model card describes no encoder`);
   const arrays: Record<string, Float32Array> = {};
   const variables = [
-    ...layerOrder(blocks, card.family === 'lowrank').flatMap((layer) => [
-      float(`${layer}.weight`),
-      float(`${layer}.bias`),
-    ]),
+    ...layerShapes(encoder).flatMap((layer) => [float(`${layer.name}.weight`), float(`${layer.name}.bias`)]),
     float(INITIALIZER_NAMES.dictionary),
   ];
   variables.forEach((values, i) => {

@@ -7,8 +7,8 @@ import { UserError } from '@entropy-sc/core/errors';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
 import { readModelFile, type ModelProto } from '@entropy-sc/inference/card';
 import { loadModel, type EncoderModel } from '@entropy-sc/inference/model';
-import type { PosteriorArrays } from './posterior-arrays.ts';
-import type { FrozenModel } from './refine-batch.ts';
+import type { PosteriorArrays } from '../objective/posterior-arrays.ts';
+import type { FrozenModel } from './frozen-model.ts';
 
 export interface DeployedModel {
   card: ModelCard;

@@ -11,10 +11,11 @@ import { parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-ca
 import { checkFinite, checkPositive } from '@entropy-sc/core/validate/arrays';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
-import { defaultEncoderConfig, Encoder, type EncoderConfig } from '../encoder/encoder.ts';
+import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
+import { Encoder } from '../model/encoder.ts';
 import { runPaths } from '../run/run-files.ts';
-import { tidyReadPosterior, type PosteriorArrays } from './posterior-arrays.ts';
-import type { FrozenModel } from './refine-batch.ts';
+import { tidyReadPosterior, type PosteriorArrays } from '../objective/posterior-arrays.ts';
+import type { FrozenModel } from './frozen-model.ts';
 
 export interface RunModel {
   card: ModelCard;
@@ -57,13 +58,6 @@ export async function readFrozenModel(dir: string, card: ModelCard): Promise<Fro
   return { dictionary: Float32Array.from(w.data), lambda: Float64Array.from(lambda.data), sigma2: card.sigma2, d, h };
 }
 
-/** The encoder configuration a card describes (amortized runs). */
-function encoderConfig(card: ModelCard): EncoderConfig {
-  if (card.family === 'full') throw new UserError(`model.json: an amortized ${card.family} encoder is not supported`);
-  const widths = (card['encoder'] ?? {}) as Partial<Pick<EncoderConfig, 'hidden' | 'inner' | 'blocks'>>;
-  return { ...defaultEncoderConfig(card.d, card.h, card.family, card.rank ?? 1), ...widths };
-}
-
 /** The run's frozen model and encoder. */
 export async function loadRunModel(dir: string): Promise<RunModel> {
   const card = await readRunCard(dir);
@@ -72,20 +66,40 @@ export async function loadRunModel(dir: string): Promise<RunModel> {
       `--run ${dir}: a non-amortized run has no encoder, so no amortization gap (its posteriors are already fitted per point)`,
     );
   const model = await readFrozenModel(dir, card);
-  const checkpoint = await loadCheckpoint<unknown>(runPaths(dir).checkpoint);
-  const encoder = new Encoder(encoderConfig(card), 0);
-  encoder.variables().forEach((v, i) => {
-    const values = checkpoint.arrays[`var${i}`];
-    if (values?.length !== v.size)
-      throw new UserError(
-        `${runPaths(dir).checkpoint}: encoder variable ${i} has ${values?.length ?? 'no'} values, ${runPaths(dir).modelCard} needs ${v.size}`,
-      );
-    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-  });
+  const encoder = await loadRunEncoder(dir, card);
   return {
     card,
     model,
     encode: (x, rows) => tidyReadPosterior(() => encoder.forward(tf.tensor2d(x, [rows, card.d]))),
     dispose: () => encoder.dispose(),
   };
+}
+
+/**
+ * The run's TensorFlow.js encoder as its card describes it, with the variables of its checkpoint (in
+ * the order of Encoder.variables()). The caller disposes it.
+ */
+export async function loadRunEncoder(dir: string, card: ModelCard): Promise<Encoder> {
+  const paths = runPaths(dir);
+  const config = encoderConfigOf(card.config, card.d);
+  if (!config)
+    throw new UserError(
+      `${paths.modelCard}: a ${card.amortized ? '' : 'non-amortized '}${card.family} run has no encoder`,
+    );
+  const checkpoint = await loadCheckpoint<unknown>(paths.checkpoint);
+  const encoder = new Encoder(config, 0);
+  try {
+    encoder.variables().forEach((v, i) => {
+      const values = checkpoint.arrays[`var${i}`];
+      if (values?.length !== v.size)
+        throw new UserError(
+          `${paths.checkpoint}: encoder variable ${i} has ${values?.length ?? 'no'} values, ${paths.modelCard} needs ${v.size}`,
+        );
+      tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+    });
+  } catch (error) {
+    encoder.dispose();
+    throw error;
+  }
+  return encoder;
 }

@@ -3,7 +3,7 @@
  * training/backend.ts, tried for real, and for webgpu both kinds of adapter with their limits.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, useBackend, type BackendName } from '../backend.ts';
+import { BACKENDS, useBackend, type BackendName } from './backend.ts';
 import { adapterChoice, GPU_ADAPTER_ENV, type AdapterChoice } from './adapter-setting.ts';
 import { findAdapter, type AdapterInfo, type AdapterKind } from './find-adapter.ts';
 import { installedAdapter } from './install-adapter.ts';

@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 // The umbrella package registers the gradient of every kernel (tfjs-core alone has none in Node).
 import '@tensorflow/tfjs';
 import { UserError } from '@entropy-sc/core/errors';
-import { adapterChoice, GPU_ADAPTER_ENV } from './gpu/adapter-setting.ts';
-import { adapterLine, chooseAdapter } from './gpu/find-adapter.ts';
-import { installAdapter, installedAdapter } from './gpu/install-adapter.ts';
+import { adapterChoice, GPU_ADAPTER_ENV } from './adapter-setting.ts';
+import { adapterLine, chooseAdapter } from './find-adapter.ts';
+import { installAdapter, installedAdapter } from './install-adapter.ts';
 
 export const BACKENDS = ['wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];

@@ -19,13 +19,13 @@ import { Random } from '@entropy-sc/core/random';
 import { OUTPUT_NAMES } from '@entropy-sc/core/schema/onnx-contract';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
 import { resolveRunConfig, type RunConfig } from '@entropy-sc/core/schema/run-config';
-import { useBackend } from './backend.ts';
-import { cardPathFor, exportRun } from './export/export-run.ts';
-import { initialStateFromOnnx } from './export/onnx-initial-state.ts';
-import { accumulate } from './objective/accumulate.ts';
-import { normalizeColumns, pointStatistics } from './objective/point-statistics.ts';
-import { runPaths, type MetricsRow } from './run/run-files.ts';
-import { tidyRead } from './tensor/tidy-read.ts';
+import { useBackend } from '../backend/backend.ts';
+import { cardPathFor, exportRun } from '../export/export-run.ts';
+import { initialStateFromOnnx } from '../artifacts/onnx-initial-state.ts';
+import { accumulate } from '../objective/accumulate.ts';
+import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
+import { runPaths, type MetricsRow } from '../run/run-files.ts';
+import { tidyRead } from '../tensor/tidy-read.ts';
 import { train } from './train.ts';
 
 export interface DemoOptions {

@@ -8,16 +8,16 @@ import { lockRunDir } from '@entropy-sc/core/fs/run-lock';
 import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
 import { checkRunMemory, estimateRunMemory, type RunShape } from '@entropy-sc/core/resources/memory-estimate';
 import type { RunConfig } from '@entropy-sc/core/schema/run-config';
-import { AmortizedLearner } from './amortized/amortized-learner.ts';
-import { parseSchedule } from './anneal/schedule.ts';
-import { useBackend } from './backend.ts';
-import { defaultEncoderConfig, type EncoderConfig } from './encoder/encoder.ts';
-import { DeviceAmortizedLearner } from './gpu/device-amortized-learner.ts';
-import { NativeAmortizedLearner } from './native/native-amortized-learner.ts';
-import { createNonAmortizedLearner } from './non-amortized/create-learner.ts';
-import type { Learner, LearnerState } from './run/learner.ts';
-import { trainLoop } from './run/train-loop.ts';
-import type { MetricsRow } from './run/run-files.ts';
+import { AmortizedLearner } from '../learners/amortized-learner.ts';
+import { parseSchedule } from '../anneal/schedule.ts';
+import { useBackend } from '../backend/backend.ts';
+import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
+import { DeviceAmortizedLearner } from '../learners/device-amortized-learner.ts';
+import { NativeAmortizedLearner } from '../learners/native-amortized-learner.ts';
+import { createNonAmortizedLearner } from '../learners/registry.ts';
+import type { Learner, LearnerState } from '../learners/learner.ts';
+import { trainLoop } from '../run/train-loop.ts';
+import type { MetricsRow } from '../run/run-files.ts';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -68,7 +68,7 @@ export async function train({ config, out, resume, initialState }: TrainOptions)
 /** Refuses, before anything is allocated, a run whose arrays cannot fit (src/resources/memory-estimate.ts). */
 async function checkMemory(config: RunConfig): Promise<void> {
   const { n, d } = await dataShape(config.data);
-  const encoder = encoderConfig(config, d);
+  const encoder = encoderConfigOf(config, d);
   const shape: RunShape = {
     n,
     d,
@@ -81,18 +81,9 @@ async function checkMemory(config: RunConfig): Promise<void> {
   checkRunMemory(estimateRunMemory(shape), config.backend);
 }
 
-/** The encoder a run's config describes for data of width `d` (null: non-amortized). */
-function encoderConfig(config: RunConfig, d: number): EncoderConfig | null {
-  if (!config.amortized || !config.encoder) return null;
-  const family = config.posterior === 'lowrank' ? 'lowrank' : 'diag';
-  const defaults = defaultEncoderConfig(d, config.latents, family, config.rank ?? 1);
-  const { hidden, inner, blocks } = config.encoder;
-  return { ...defaults, hidden: hidden ?? defaults.hidden, inner: inner ?? defaults.inner, blocks };
-}
-
 /** The learner `train` uses for a run's config (the bench times the same one). */
 export async function createLearner(config: RunConfig, data: DataSet): Promise<Learner> {
-  const encoder = encoderConfig(config, data.d);
+  const encoder = encoderConfigOf(config, data.d);
   if (encoder) {
     const amortized = {
       encoder,

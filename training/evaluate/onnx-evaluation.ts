@@ -8,9 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
-import type { Encoder } from '../encoder/encoder.ts';
-import { encoderWeights } from '../export/encoder-weights.ts';
-import { STATISTIC_OUTPUTS, statisticsModelBytes } from '../export/statistics-graph.ts';
+import type { Encoder } from '../model/encoder.ts';
+import { encoderWeights } from '../model/encoder-weights.ts';
+import { STATISTIC_OUTPUTS, statisticsModelBytes } from '@entropy-sc/graph/statistics-graph';
 import { normalizeColumns } from '../objective/point-statistics.ts';
 import { normalsPerPoint } from '../objective/sample-posterior-arrays.ts';
 import { EVALUATION_BATCH, GiniSampling, type DataSetReport, type EvaluationInput } from './evaluate-data-set.ts';

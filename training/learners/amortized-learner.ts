@@ -8,7 +8,7 @@ import { evaluateEncoder } from '../evaluate/onnx-evaluation.ts';
 import { annealedObjective, batchEntropies } from '../objective/entropy-elbo.ts';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { Adam } from '../optim/adam.ts';
-import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
+import type { EpochContext, Learner, LearnerState } from './learner.ts';
 import { gatherRows } from '../tensor/gather-rows.ts';
 import { AmortizedModel, type AmortizedOptions } from './amortized-model.ts';
 

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
-import { Encoder, type EncoderConfig } from '../encoder/encoder.ts';
+import { type EncoderConfig } from '@entropy-sc/graph/encoder-spec';
+import { Encoder } from '../model/encoder.ts';
 import { randomDictionary } from '../init/random-dictionary.ts';
 import type { Posterior } from '../objective/posterior.ts';
 

@@ -6,11 +6,11 @@
  * the device to finish, and tfjs-backend-webgpu cannot read synchronously in Node at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AmortizedModel, type AmortizedOptions } from '../amortized/amortized-model.ts';
+import { AmortizedModel, type AmortizedOptions } from './amortized-model.ts';
 import { annealedObjective, batchEntropies } from '../objective/entropy-elbo.ts';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { Adam } from '../optim/adam.ts';
-import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
+import type { EpochContext, Learner, LearnerState } from './learner.ts';
 import { gatherRows } from '../tensor/gather-rows.ts';
 
 /** rows uploaded at once (64 MiB at D = 256) */

@@ -20,19 +20,19 @@ import type { Posterior, PosteriorFamily } from '../objective/posterior.ts';
 import { randomDictionary } from '../init/random-dictionary.ts';
 import { Adam } from '../optim/adam.ts';
 import { evaluateDataSet, type DataSetReport, type EvaluationInput } from '../evaluate/evaluate-data-set.ts';
-import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
+import type { EpochContext, Learner, LearnerState } from './learner.ts';
 import { gatherRows } from '../tensor/gather-rows.ts';
-import { ELBO_OBJECTIVE, fitPosteriors } from './e-step.ts';
-import { ridgeCodes } from './initial-means.ts';
-import { PointStore } from './point-store.ts';
-import { JOINT_LIMIT } from './defaults.ts';
+import { ELBO_OBJECTIVE, fitPosteriors } from '../per-point/e-step.ts';
+import { ridgeCodes } from '../per-point/initial-means.ts';
+import { PointStore } from '../per-point/point-store.ts';
+import { JOINT_LIMIT } from '../per-point/defaults.ts';
 import {
   parameterTensors,
   pointSizes,
   PosteriorVariables,
   toPosterior,
   type PointLayout,
-} from './posterior-variables.ts';
+} from '../per-point/posterior-variables.ts';
 
 export interface EmLearnerOptions extends PointLayout {
   n: number;

@@ -6,8 +6,8 @@
 import { annealedElbo, entropiesOfSums } from '@entropy-sc/core/elbo/entropies';
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
 import { openGraphSession, type GraphSession, type Tensor } from '@entropy-sc/inference/graph-session';
-import type { EncoderConfig } from '../encoder/encoder.ts';
-import { gradientGraph, layerShapes, STEP_INPUTS, type GradientGraph, type LayerShape } from './gradient-graph.ts';
+import { layerShapes, type EncoderConfig, type LayerShape } from '@entropy-sc/graph/encoder-spec';
+import { gradientGraph, STEP_INPUTS, type GradientGraph } from '@entropy-sc/graph/gradient-graph';
 
 export class EncoderGradient {
   private constructor(

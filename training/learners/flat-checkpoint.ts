@@ -4,7 +4,7 @@
  * state `adamStep`), so that every amortized learner reads the others' checkpoints.
  */
 import type { FlatAdamState } from '../optim/flat-adam.ts';
-import type { LearnerState } from '../run/learner.ts';
+import type { LearnerState } from './learner.ts';
 
 export function saveFlatState({ params, m, v, offsets }: FlatAdamState, adamStep: number): LearnerState {
   const arrays: Record<string, Float32Array> = {};

@@ -5,9 +5,9 @@
  * Computed once, on the first model card, and kept in the checkpoint.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { evaluateDictionary } from '../evaluate/evaluate-dictionary.ts';
+import { evaluateDictionary } from '../per-point/evaluate-dictionary.ts';
 import type { Posterior, PosteriorFamily } from '../objective/posterior.ts';
-import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
+import type { EpochContext, Learner, LearnerState } from './learner.ts';
 
 export interface GroundTruthInput {
   /** data [N, D] */

@@ -10,12 +10,12 @@ import { Random } from '@entropy-sc/core/random';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import type { Posterior, PosteriorFamily } from '../objective/posterior.ts';
 import { minimizeLbfgs } from '../optim/lbfgs.ts';
-import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
-import { ridgeCodes } from './initial-means.ts';
-import { kLines, type KLinesOptions } from './k-lines.ts';
-import { initialArrays, PosteriorVariables, type PointLayout } from './posterior-variables.ts';
-import { objectiveOf, preciseLoss } from './precise-objective.ts';
-import { slicePosterior } from './slice-posterior.ts';
+import type { EpochContext, Learner, LearnerState } from './learner.ts';
+import { ridgeCodes } from '../per-point/initial-means.ts';
+import { kLines, type KLinesOptions } from '../per-point/k-lines.ts';
+import { initialArrays, PosteriorVariables, type PointLayout } from '../per-point/posterior-variables.ts';
+import { objectiveOf, preciseLoss } from '../per-point/precise-objective.ts';
+import { slicePosterior } from '../per-point/slice-posterior.ts';
 
 export interface JointLearnerOptions extends PointLayout {
   /** rows [N, D] */

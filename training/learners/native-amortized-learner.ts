@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DataSetReport, EvaluationInput } from '../evaluate/evaluate-data-set.ts';
 import { evaluateEncoder } from '../evaluate/onnx-evaluation.ts';
 import { ParallelAdam } from '../optim/parallel-adam.ts';
-import type { EpochContext, Learner, LearnerState } from '../run/learner.ts';
-import { AmortizedModel, type AmortizedOptions } from '../amortized/amortized-model.ts';
-import { loadFlatState, saveFlatState } from '../amortized/flat-checkpoint.ts';
+import type { EpochContext, Learner, LearnerState } from './learner.ts';
+import { AmortizedModel, type AmortizedOptions } from './amortized-model.ts';
+import { loadFlatState, saveFlatState } from './flat-checkpoint.ts';
 import { copiedTensor } from '../tensor/copied-tensor.ts';
 import { EncoderGradient } from './encoder-gradient.ts';
 

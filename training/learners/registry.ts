@@ -10,8 +10,8 @@
  */
 import type { DataSet } from '@entropy-sc/core/data/data-set';
 import type { PosteriorFamily } from '../objective/posterior.ts';
-import type { Learner } from '../run/learner.ts';
-import { fitsJointly, spreadDefaults } from './defaults.ts';
+import type { Learner } from './learner.ts';
+import { fitsJointly, spreadDefaults } from '../per-point/defaults.ts';
 import { EmLearner } from './em-learner.ts';
 import { GroundTruthScored } from './ground-truth.ts';
 import { JointLearner } from './joint-learner.ts';

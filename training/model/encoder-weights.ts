@@ -1,7 +1,7 @@
 /** The weights of a TensorFlow.js encoder as plain arrays, in the layout the ONNX graph takes. */
-import type { Encoder } from '../encoder/encoder.ts';
-import type { Dense } from '../encoder/dense.ts';
-import type { DenseWeights, EncoderWeights } from './encoder-graph.ts';
+import type { Encoder } from './encoder.ts';
+import type { Dense } from './dense.ts';
+import type { DenseWeights, EncoderWeights } from '@entropy-sc/graph/encoder-graph';
 
 export function encoderWeights(encoder: Encoder): EncoderWeights {
   const { family, d, h, rank } = encoder.config;

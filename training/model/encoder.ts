@@ -1,37 +1,15 @@
 /**
- * The amortized encoder of math.md (Appendix D.3, Figs. 6-7; the authors' code):
+ * The amortized encoder of math.md (Appendix D.3, Figs. 6-7; the authors' code) in TensorFlow.js:
  * x → Linear(D → 2D) → 2 residual blocks h ← h + Linear(3D → 2D)(ReLU(Linear(2D → 3D)(ReLU(h))))
  * → ν = Linear(2D → H)(h), τ = softplus(Linear(2D → H)(h)) + 10⁻³, and for the low-rank family
- * V = reshape(Linear(2D → H·r)(h), [H, r]) with τ used as d.
+ * V = reshape(Linear(2D → H·r)(h), [H, r]) with τ used as d. Its layers are those of
+ * @entropy-sc/graph/encoder-spec's table.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
 import type { Posterior } from '../objective/posterior.ts';
+import { layerShapes, MIN_STD, type EncoderConfig } from '@entropy-sc/graph/encoder-spec';
 import { applyDense, createDense, type Dense } from './dense.ts';
-
-export type AmortizedFamily = 'diag' | 'lowrank';
-
-export interface EncoderConfig {
-  /** data dimension D */
-  d: number;
-  /** latents H */
-  h: number;
-  family: AmortizedFamily;
-  /** rank r of the low-rank family */
-  rank: number;
-  /** width of the residual stream (default 2D) */
-  hidden: number;
-  /** width inside each residual block (default 3D) */
-  inner: number;
-  /** number of residual blocks (default 2) */
-  blocks: number;
-}
-
-export const MIN_STD = 1e-3;
-
-export function defaultEncoderConfig(d: number, h: number, family: AmortizedFamily, rank = 5): EncoderConfig {
-  return { d, h, family, rank, hidden: 2 * d, inner: 3 * d, blocks: 2 };
-}
 
 /**
  * The posterior from the heads' outputs: ν, τ = softplus(std head) + MIN_STD and, for the low-rank
@@ -65,15 +43,14 @@ export class Encoder {
     seed: number,
   ) {
     const rng = new Random(seed);
-    const { d, h, hidden, inner } = config;
-    this.input = createDense(d, hidden, rng);
-    this.blocks = Array.from({ length: config.blocks }, () => ({
-      expand: createDense(hidden, inner, rng),
-      project: createDense(inner, hidden, rng),
-    }));
-    this.meanHead = createDense(hidden, h, rng);
-    this.stdHead = createDense(hidden, h, rng);
-    this.factorHead = config.family === 'lowrank' ? createDense(hidden, h * config.rank, rng) : null;
+    // drawn in the table's order, which is also the order of variables()
+    const layers = layerShapes(config).map((l) => createDense(l.inputs, l.outputs, rng));
+    const at = (i: number) => layers[i]!;
+    this.input = at(0);
+    this.blocks = Array.from({ length: config.blocks }, (_, k) => ({ expand: at(1 + 2 * k), project: at(2 + 2 * k) }));
+    this.meanHead = at(1 + 2 * config.blocks);
+    this.stdHead = at(2 + 2 * config.blocks);
+    this.factorHead = config.family === 'lowrank' ? at(3 + 2 * config.blocks) : null;
   }
 
   /** Every trainable variable, in a fixed order (checkpoints and ONNX export rely on it). */

@@ -3,7 +3,7 @@
  * between an encoder (tfjs or onnxruntime), worker threads and the refinement.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Posterior } from '../objective/posterior.ts';
+import type { Posterior } from './posterior.ts';
 
 export type PosteriorArrays =
   /** @param mean ν [B, H] @param std τ [B, H] */

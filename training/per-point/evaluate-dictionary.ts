@@ -22,20 +22,20 @@ import { readNpy } from '@entropy-sc/core/npy/read';
 import { writeNpy } from '@entropy-sc/core/npy/write';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import type { PosteriorFamily } from '../objective/posterior.ts';
-import { JOINT_LIMIT, spreadDefaults } from '../non-amortized/defaults.ts';
-import { ELBO_OBJECTIVE, fitPosteriors, type PointsObjective } from '../non-amortized/e-step.ts';
-import { ridgeCodes } from '../non-amortized/initial-means.ts';
-import { PointStore } from '../non-amortized/point-store.ts';
+import { JOINT_LIMIT, spreadDefaults } from './defaults.ts';
+import { ELBO_OBJECTIVE, fitPosteriors, type PointsObjective } from './e-step.ts';
+import { ridgeCodes } from './initial-means.ts';
+import { PointStore } from './point-store.ts';
 import {
   parameterTensors,
   pointSizes,
   PosteriorVariables,
   toPosterior,
   type PointLayout,
-} from '../non-amortized/posterior-variables.ts';
-import { evaluateDataSet, type DataSetReport } from './evaluate-data-set.ts';
+} from './posterior-variables.ts';
+import { evaluateDataSet, type DataSetReport } from '../evaluate/evaluate-data-set.ts';
 import { accumulate } from '../objective/accumulate.ts';
-import { checkSquaredNorms } from './statistics-range.ts';
+import { checkSquaredNorms } from '../evaluate/statistics-range.ts';
 
 export interface DictionaryInput {
   /** data [N, D] row-major */

@@ -1,6 +1,6 @@
 /** Annealing schedules: the paper's presets (Appendix D.4) and user lists. */
 import { describe, expect, it } from 'vitest';
-import { parseSchedule, PRESETS } from '../../training/anneal/schedule.ts';
+import { parseSchedule, PRESETS } from '../../../training/anneal/schedule.ts';
 
 describe('annealing schedules', () => {
   it('prior annealing: γ = max(1, 2(5 − i)), δ = 1', () => {

@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../training/backend.ts';
-import { annealedObjective, batchEntropies } from '../../training/objective/entropy-elbo.ts';
-import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
-import { randomProblem, relativeError, toTensors } from '../helpers/random-problem.ts';
+import { useBackend } from '../../../training/backend/backend.ts';
+import { annealedObjective, batchEntropies } from '../../../training/objective/entropy-elbo.ts';
+import { normalizeColumns, pointStatistics } from '../../../training/objective/point-statistics.ts';
+import { randomProblem, relativeError, toTensors } from '../../helpers/random-problem.ts';
 
 function objectiveValue(): number {
   const p = randomProblem(5, 'lowrank', 64, 10, 8, 2);

@@ -4,8 +4,8 @@
  * test that needs an adapter this machine lacks skips itself, saying so.
  */
 import { describe, expect, it } from 'vitest';
-import { adapterChoice } from '../../training/gpu/adapter-setting.ts';
-import { chooseAdapter, findAdapter } from '../../training/gpu/find-adapter.ts';
+import { adapterChoice } from '../../../training/backend/adapter-setting.ts';
+import { chooseAdapter, findAdapter } from '../../../training/backend/find-adapter.ts';
 
 const hardware = await findAdapter('hardware');
 const software = await findAdapter('software');

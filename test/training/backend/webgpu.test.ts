@@ -10,16 +10,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { resolveRunConfig, type TrainFlags } from '../../src/schema/run-config.ts';
-import { useBackend } from '../../training/backend.ts';
-import { installedAdapter } from '../../training/gpu/install-adapter.ts';
-import { annealedObjective, batchEntropies } from '../../training/objective/entropy-elbo.ts';
-import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
-import type { Posterior, PosteriorFamily } from '../../training/objective/posterior.ts';
-import { train } from '../../training/train.ts';
-import { tempDir } from '../helpers/cli.ts';
-import { randomProblem, relativeError, toTensors, type Problem } from '../helpers/random-problem.ts';
-import * as ref from '../helpers/reference-elbo.ts';
+import { resolveRunConfig, type TrainFlags } from '../../../src/schema/run-config.ts';
+import { useBackend } from '../../../training/backend/backend.ts';
+import { installedAdapter } from '../../../training/backend/install-adapter.ts';
+import { annealedObjective, batchEntropies } from '../../../training/objective/entropy-elbo.ts';
+import { normalizeColumns, pointStatistics } from '../../../training/objective/point-statistics.ts';
+import type { Posterior, PosteriorFamily } from '../../../training/objective/posterior.ts';
+import { train } from '../../../training/commands/train.ts';
+import { tempDir } from '../../helpers/cli.ts';
+import { randomProblem, relativeError, toTensors, type Problem } from '../../helpers/random-problem.ts';
+import * as ref from '../../helpers/reference-elbo.ts';
 
 const missing = await useBackend('webgpu').then(
   () => null,

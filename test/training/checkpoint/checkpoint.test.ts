@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../../training/checkpoint/checkpoint-file.ts';
-import { tempDir } from '../helpers/cli.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../../training/checkpoint/checkpoint-file.ts';
+import { tempDir } from '../../helpers/cli.ts';
 
 describe('checkpoint files', () => {
   it('round-trip state and arrays exactly, leaving no temporary files', async () => {

@@ -1,8 +1,8 @@
 /** Known values on bars (math.md): the ground-truth dictionary scores above a random one. */
 import { describe, expect, it } from 'vitest';
-import { generateBars } from '../../src/data/bars.ts';
-import { barsSanityCheck, elboWithMeans } from '../../training/demo.ts';
-import * as ref from '../helpers/reference-elbo.ts';
+import { generateBars } from '../../../src/data/bars.ts';
+import { barsSanityCheck, elboWithMeans } from '../../../training/commands/demo.ts';
+import * as ref from '../../helpers/reference-elbo.ts';
 
 describe('the bars ground truth', () => {
   it.each([1, 2, 3])('has a finite ELBO above that of a random dictionary (seed %i)', (seed) => {

@@ -6,16 +6,16 @@
  * training and after a restored checkpoint.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import { AmortizedLearner, type AmortizedOptions } from '../../training/amortized/amortized-learner.ts';
-import { defaultEncoderConfig, type AmortizedFamily } from '../../training/encoder/encoder.ts';
+import { Random } from '../../../src/random.ts';
+import { AmortizedLearner, type AmortizedOptions } from '../../../training/learners/amortized-learner.ts';
+import { defaultEncoderConfig, type AmortizedFamily } from '../../../graph/encoder-spec.ts';
 import {
   evaluateDataSet,
   type DataSetReport,
   type EvaluationInput,
-} from '../../training/evaluate/evaluate-data-set.ts';
-import { NativeAmortizedLearner } from '../../training/native/native-amortized-learner.ts';
-import type { Learner, LearnerState } from '../../training/run/learner.ts';
+} from '../../../training/evaluate/evaluate-data-set.ts';
+import { NativeAmortizedLearner } from '../../../training/learners/native-amortized-learner.ts';
+import type { Learner, LearnerState } from '../../../training/learners/learner.ts';
 
 const D = 16;
 const H = 8;

@@ -7,10 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import { AmortizedLearner } from '../../training/amortized/amortized-learner.ts';
-import type { EvaluationInput } from '../../training/evaluate/evaluate-data-set.ts';
-import { openPooledGraph } from '../../training/evaluate/statistics-pool.ts';
+import { Random } from '../../../src/random.ts';
+import { AmortizedLearner } from '../../../training/learners/amortized-learner.ts';
+import type { EvaluationInput } from '../../../training/evaluate/evaluate-data-set.ts';
+import { openPooledGraph } from '../../../training/evaluate/statistics-pool.ts';
 
 const D = 16;
 const H = 8;
@@ -60,8 +60,8 @@ describe('statistics workers', () => {
     const child = spawnSync(
       process.execPath,
       [
-        join(import.meta.dirname, '../../bin/run-ts.js'),
-        join(import.meta.dirname, '../helpers/evaluate-and-return.ts'),
+        join(import.meta.dirname, '../../../bin/run-ts.js'),
+        join(import.meta.dirname, '../../helpers/evaluate-and-return.ts'),
       ],
       { encoding: 'utf8', timeout: 50_000 },
     );

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBinary, tempDir } from '../helpers/cli.ts';
+import { runBinary, tempDir } from '../../helpers/cli.ts';
 
 describe('demo --out', () => {
   it('refuses a non-empty folder that holds no demo run, and leaves it as it was', () => {

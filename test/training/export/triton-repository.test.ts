@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { writeTritonRepository } from '../../training/export/triton.ts';
+import { writeTritonRepository } from '../../../training/export/triton.ts';
 
-const MODEL = new URL('../service/fixtures/tiny-lowrank.onnx', import.meta.url).pathname;
+const MODEL = new URL('../../service/fixtures/tiny-lowrank.onnx', import.meta.url).pathname;
 
 type TextValue = string | number | TextMessage | TextValue[];
 interface TextMessage {

@@ -5,10 +5,16 @@
  * no gap, and richer families reach higher refined ELBOs on the same Θ and data.
  */
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import type { PosteriorArrays } from '../../training/gap/posterior-arrays.ts';
-import { refineBatch, type FrozenModel } from '../../training/gap/refine-batch.ts';
-import { normalize, pointElbo as referencePointElbo, type Mat, type RefPosterior } from '../helpers/reference-elbo.ts';
+import { Random } from '../../../src/random.ts';
+import type { PosteriorArrays } from '../../../training/objective/posterior-arrays.ts';
+import type { FrozenModel } from '../../../training/artifacts/frozen-model.ts';
+import { refineBatch } from '../../../training/gap/refine-batch.ts';
+import {
+  normalize,
+  pointElbo as referencePointElbo,
+  type Mat,
+  type RefPosterior,
+} from '../../helpers/reference-elbo.ts';
 
 const D = 9;
 const H = 6;

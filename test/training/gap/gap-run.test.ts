@@ -8,15 +8,15 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pngjs from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { GapRecord, ModelCard } from '../../src/schema/model-card.ts';
-import { resolveRunConfig, type TrainFlags } from '../../src/schema/run-config.ts';
-import { readModelFile } from '../../inference/card.ts';
-import { loadDataSet } from '../../src/data/data-set.ts';
-import { exportRun } from '../../training/export/export-run.ts';
-import { runGaps } from '../../training/gap/gap-files.ts';
-import { loadDeployedModel } from '../../training/gap/onnx-model.ts';
-import { train } from '../../training/train.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import type { GapRecord, ModelCard } from '../../../src/schema/model-card.ts';
+import { resolveRunConfig, type TrainFlags } from '../../../src/schema/run-config.ts';
+import { readModelFile } from '../../../inference/card.ts';
+import { loadDataSet } from '../../../src/data/data-set.ts';
+import { exportRun } from '../../../training/export/export-run.ts';
+import { runGaps } from '../../../training/gap/gap-files.ts';
+import { loadDeployedModel } from '../../../training/artifacts/onnx-model.ts';
+import { train } from '../../../training/commands/train.ts';
+import { runCli, tempDir } from '../../helpers/cli.ts';
 
 const flags = (overrides: Partial<TrainFlags>): TrainFlags => ({
   data: 'bars',

@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { generateBars } from '../../src/data/bars.ts';
-import { Random } from '../../src/random.ts';
-import { evaluateDataSet } from '../../training/evaluate/evaluate-data-set.ts';
-import { evaluateDictionary } from '../../training/evaluate/evaluate-dictionary.ts';
-import { spreadDefaults } from '../../training/non-amortized/defaults.ts';
-import { EmLearner } from '../../training/non-amortized/em-learner.ts';
+import { generateBars } from '../../../src/data/bars.ts';
+import { Random } from '../../../src/random.ts';
+import { evaluateDataSet } from '../../../training/evaluate/evaluate-data-set.ts';
+import { evaluateDictionary } from '../../../training/per-point/evaluate-dictionary.ts';
+import { spreadDefaults } from '../../../training/per-point/defaults.ts';
+import { EmLearner } from '../../../training/learners/em-learner.ts';
 
 describe('EmLearner.evaluate', () => {
   it('refits the stale posteriors for the current W: higher than their ELBO, equal to a fresh fit', () => {

@@ -7,12 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import { defaultEncoderConfig, Encoder, type EncoderConfig } from '../../training/encoder/encoder.ts';
-import { randomDictionary } from '../../training/init/random-dictionary.ts';
-import { EncoderGradient } from '../../training/native/encoder-gradient.ts';
-import { annealedObjective, batchEntropies } from '../../training/objective/entropy-elbo.ts';
-import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
+import { Random } from '../../../src/random.ts';
+import { defaultEncoderConfig, type EncoderConfig } from '../../../graph/encoder-spec.ts';
+import { Encoder } from '../../../training/model/encoder.ts';
+import { randomDictionary } from '../../../training/init/random-dictionary.ts';
+import { EncoderGradient } from '../../../training/learners/encoder-gradient.ts';
+import { annealedObjective, batchEntropies } from '../../../training/objective/entropy-elbo.ts';
+import { normalizeColumns, pointStatistics } from '../../../training/objective/point-statistics.ts';
 
 const disposers: Array<() => unknown> = [];
 afterAll(async () => {

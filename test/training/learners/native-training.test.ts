@@ -5,18 +5,18 @@
  * after dispose it refuses to train.
  */
 import { describe, expect, it } from 'vitest';
-import { loadDataSet } from '../../src/data/data-set.ts';
-import { dataDefaults } from '../../src/schema/data-spec.ts';
-import { testConfig } from '../helpers/run-config.ts';
-import { Random } from '../../src/random.ts';
-import { AmortizedLearner, type AmortizedOptions } from '../../training/amortized/amortized-learner.ts';
-import { parseSchedule } from '../../training/anneal/schedule.ts';
-import type { AmortizedFamily } from '../../training/encoder/encoder.ts';
-import { NativeAmortizedLearner } from '../../training/native/native-amortized-learner.ts';
-import type { Learner } from '../../training/run/learner.ts';
-import type { MetricsRow } from '../../training/run/run-files.ts';
-import { trainLoop } from '../../training/run/train-loop.ts';
-import { tempDir } from '../helpers/cli.ts';
+import { loadDataSet } from '../../../src/data/data-set.ts';
+import { dataDefaults } from '../../../src/schema/data-spec.ts';
+import { testConfig } from '../../helpers/run-config.ts';
+import { Random } from '../../../src/random.ts';
+import { AmortizedLearner, type AmortizedOptions } from '../../../training/learners/amortized-learner.ts';
+import { parseSchedule } from '../../../training/anneal/schedule.ts';
+import type { AmortizedFamily } from '../../../graph/encoder-spec.ts';
+import { NativeAmortizedLearner } from '../../../training/learners/native-amortized-learner.ts';
+import type { Learner } from '../../../training/learners/learner.ts';
+import type { MetricsRow } from '../../../training/run/run-files.ts';
+import { trainLoop } from '../../../training/run/train-loop.ts';
+import { tempDir } from '../../helpers/cli.ts';
 
 const options = (family: AmortizedFamily): AmortizedOptions => ({
   encoder: { d: 25, h: 10, family, rank: 2, hidden: 32, inner: 48, blocks: 1 },

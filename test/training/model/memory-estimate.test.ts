@@ -10,9 +10,9 @@ import {
   pointParameters,
   WASM_HEAP_BYTES,
   type RunShape,
-} from '../../src/resources/memory-estimate.ts';
-import { Encoder } from '../../training/encoder/encoder.ts';
-import { pointSizes } from '../../training/non-amortized/posterior-variables.ts';
+} from '../../../src/resources/memory-estimate.ts';
+import { Encoder } from '../../../training/model/encoder.ts';
+import { pointSizes } from '../../../training/per-point/posterior-variables.ts';
 
 describe('memory estimate', () => {
   it.each([

@@ -1,12 +1,12 @@
 /** Whole-data ELBO: float64 sums of per-point statistics over batches, against the float64 reference. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ElboAccumulator } from '../../src/elbo/elbo-accumulator.ts';
-import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
-import { slicePosterior } from '../../training/non-amortized/slice-posterior.ts';
-import { randomProblem, relativeError, toTensors } from '../helpers/random-problem.ts';
-import * as ref from '../helpers/reference-elbo.ts';
-import { accumulate } from '../../training/objective/accumulate.ts';
+import { ElboAccumulator } from '../../../src/elbo/elbo-accumulator.ts';
+import { normalizeColumns, pointStatistics } from '../../../training/objective/point-statistics.ts';
+import { slicePosterior } from '../../../training/per-point/slice-posterior.ts';
+import { randomProblem, relativeError, toTensors } from '../../helpers/random-problem.ts';
+import * as ref from '../../helpers/reference-elbo.ts';
+import { accumulate } from '../../../training/objective/accumulate.ts';
 
 describe('ElboAccumulator', () => {
   it.each(['diag', 'lowrank', 'full'] as const)(

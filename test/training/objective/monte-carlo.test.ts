@@ -1,12 +1,12 @@
 /** Identity 3 of math.md: E_q[log p(x|z) + log p(z) − log q(z)] estimated by sampling equals ℓ_n. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
-import type { PosteriorFamily } from '../../training/objective/posterior.ts';
-import { pointElbo } from '../../training/objective/standard-elbo.ts';
-import { randomProblem, toTensors } from '../helpers/random-problem.ts';
-import * as ref from '../helpers/reference-elbo.ts';
+import { Random } from '../../../src/random.ts';
+import { normalizeColumns, pointStatistics } from '../../../training/objective/point-statistics.ts';
+import type { PosteriorFamily } from '../../../training/objective/posterior.ts';
+import { pointElbo } from '../../../training/objective/standard-elbo.ts';
+import { randomProblem, toTensors } from '../../helpers/random-problem.ts';
+import * as ref from '../../helpers/reference-elbo.ts';
 
 const SAMPLES = 40_000;
 

@@ -4,13 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { annealedObjective, batchEntropies } from '../../training/objective/entropy-elbo.ts';
-import { mFunction } from '../../training/objective/m-function.ts';
-import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
-import type { Posterior, PosteriorFamily } from '../../training/objective/posterior.ts';
-import { pointElbo } from '../../training/objective/standard-elbo.ts';
-import { randomProblem, relativeError, toTensors } from '../helpers/random-problem.ts';
-import * as ref from '../helpers/reference-elbo.ts';
+import { annealedObjective, batchEntropies } from '../../../training/objective/entropy-elbo.ts';
+import { mFunction } from '../../../training/objective/m-function.ts';
+import { normalizeColumns, pointStatistics } from '../../../training/objective/point-statistics.ts';
+import type { Posterior, PosteriorFamily } from '../../../training/objective/posterior.ts';
+import { pointElbo } from '../../../training/objective/standard-elbo.ts';
+import { randomProblem, relativeError, toTensors } from '../../helpers/random-problem.ts';
+import * as ref from '../../helpers/reference-elbo.ts';
 
 const families: PosteriorFamily[] = ['diag', 'lowrank', 'full'];
 // [N, D, H, r]: H > D, r = 1 and N = 1 included.

@@ -6,14 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import { posteriorTensors } from '../../training/gap/posterior-arrays.ts';
-import { samplePosterior } from '../../training/objective/sample-posterior.ts';
+import { Random } from '../../../src/random.ts';
+import { posteriorTensors } from '../../../training/objective/posterior-arrays.ts';
+import { samplePosterior } from '../../../training/objective/sample-posterior.ts';
 import {
   normalsPerPoint,
   samplePosteriorArrays,
   type AmortizedPosteriorArrays,
-} from '../../training/objective/sample-posterior-arrays.ts';
+} from '../../../training/objective/sample-posterior-arrays.ts';
 
 const B = 7;
 const H = 9;

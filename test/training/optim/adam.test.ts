@@ -1,7 +1,7 @@
 /** Adam against a float64 re-implementation of PyTorch's rule, and exact continuation from its state. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Adam } from '../../training/optim/adam.ts';
+import { Adam } from '../../../training/optim/adam.ts';
 
 const target = [3, -1, 0.5];
 const loss = (x: tf.Tensor) => tf.sum(tf.square(tf.sub(x, tf.tensor1d(target)))) as tf.Scalar;

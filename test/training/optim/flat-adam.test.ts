@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import { Adam } from '../../training/optim/adam.ts';
-import { adamStep } from '../../training/optim/flat-adam.ts';
-import { ParallelAdam } from '../../training/optim/parallel-adam.ts';
+import { Random } from '../../../src/random.ts';
+import { Adam } from '../../../training/optim/adam.ts';
+import { adamStep } from '../../../training/optim/flat-adam.ts';
+import { ParallelAdam } from '../../../training/optim/parallel-adam.ts';
 
 describe('Adam on flat vectors', () => {
   it('takes the steps of optim/adam.ts (parameters and both moments, two rates, ten steps) to float32 rounding', () => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minimizeLbfgs } from '../../training/optim/lbfgs.ts';
+import { minimizeLbfgs } from '../../../training/optim/lbfgs.ts';
 import {
   makeVariable,
   maxAbsDifference,
@@ -13,7 +13,7 @@ import {
   randomQuadratic,
   rosenbrock,
   useBackend,
-} from './problems.ts';
+} from '../problems.ts';
 
 let tensorsAtStart = 0;
 beforeAll(async () => {

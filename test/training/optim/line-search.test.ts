@@ -4,7 +4,7 @@
  * directions.
  */
 import { describe, expect, it } from 'vitest';
-import { cubicMinimizer, strongWolfeLineSearch, type LineSearchResult } from '../../training/optim/line-search.ts';
+import { cubicMinimizer, strongWolfeLineSearch, type LineSearchResult } from '../../../training/optim/line-search.ts';
 
 interface Phi {
   name: string;

@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { generateBars } from '../../src/data/bars.ts';
-import { Random } from '../../src/random.ts';
-import { ELBO_OBJECTIVE, fitPosteriors, type PointsObjective } from '../../training/non-amortized/e-step.ts';
-import { ridgeCodes } from '../../training/non-amortized/initial-means.ts';
+import { generateBars } from '../../../src/data/bars.ts';
+import { Random } from '../../../src/random.ts';
+import { ELBO_OBJECTIVE, fitPosteriors, type PointsObjective } from '../../../training/per-point/e-step.ts';
+import { ridgeCodes } from '../../../training/per-point/initial-means.ts';
 import {
   initialArrays,
   packedIndex,
@@ -17,9 +17,9 @@ import {
   spreadParameter,
   type PointArrays,
   type PointLayout,
-} from '../../training/non-amortized/posterior-variables.ts';
-import { objectiveOf } from '../../training/non-amortized/precise-objective.ts';
-import { normalizeColumns, pointStatistics } from '../../training/objective/point-statistics.ts';
+} from '../../../training/per-point/posterior-variables.ts';
+import { objectiveOf } from '../../../training/per-point/precise-objective.ts';
+import { normalizeColumns, pointStatistics } from '../../../training/objective/point-statistics.ts';
 
 /** A small bars problem: 3×3 grid (D = 9, H = 6), 60 points, the generating dictionary. */
 function problem() {

@@ -7,12 +7,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { barsDictionary, generateBars } from '../../src/data/bars.ts';
-import { readNpy } from '../../src/npy/read.ts';
-import { writeNpy } from '../../src/npy/write.ts';
-import { Random } from '../../src/random.ts';
-import { evaluateDictionary } from '../../training/evaluate/evaluate-dictionary.ts';
-import { runBinary, runCli, tempDir } from '../helpers/cli.ts';
+import { barsDictionary, generateBars } from '../../../src/data/bars.ts';
+import { readNpy } from '../../../src/npy/read.ts';
+import { writeNpy } from '../../../src/npy/write.ts';
+import { Random } from '../../../src/random.ts';
+import { evaluateDictionary } from '../../../training/per-point/evaluate-dictionary.ts';
+import { runBinary, runCli, tempDir } from '../../helpers/cli.ts';
 
 const dir = tempDir();
 const path = (name: string) => join(dir, name);

@@ -6,16 +6,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { loadDataSet } from '../../src/data/data-set.ts';
-import { readNpy } from '../../src/npy/read.ts';
-import { parseSchedule } from '../../training/anneal/schedule.ts';
-import { loadCheckpoint } from '../../training/checkpoint/checkpoint-file.ts';
-import type { Learner } from '../../training/run/learner.ts';
-import { trainLoop } from '../../training/run/train-loop.ts';
-import { train, type TrainOptions } from '../../training/train.ts';
-import { resolveRunConfig, type TrainFlags } from '../../src/schema/run-config.ts';
-import { dataDefaults } from '../../src/schema/data-spec.ts';
-import { tempDir } from '../helpers/cli.ts';
+import { loadDataSet } from '../../../src/data/data-set.ts';
+import { readNpy } from '../../../src/npy/read.ts';
+import { parseSchedule } from '../../../training/anneal/schedule.ts';
+import { loadCheckpoint } from '../../../training/checkpoint/checkpoint-file.ts';
+import type { Learner } from '../../../training/learners/learner.ts';
+import { trainLoop } from '../../../training/run/train-loop.ts';
+import { train, type TrainOptions } from '../../../training/commands/train.ts';
+import { resolveRunConfig, type TrainFlags } from '../../../src/schema/run-config.ts';
+import { dataDefaults } from '../../../src/schema/data-spec.ts';
+import { tempDir } from '../../helpers/cli.ts';
 
 const flags = (overrides: Partial<TrainFlags> = {}): TrainFlags => ({
   data: 'bars',

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../src/random.ts';
-import { dataMatMul, matMul } from '../../training/tensor/mat-mul.ts';
+import { Random } from '../../../src/random.ts';
+import { dataMatMul, matMul } from '../../../training/tensor/mat-mul.ts';
 
 const rng = new Random(2);
 const random = (rows: number, cols: number) =>
