@@ -1,21 +1,19 @@
 /**
- * `entropy-sc train`: loads the data set, picks the backend and the learner, and runs the epoch loop.
+ * `entropy-sc train`: loads the data set, picks the backend and the learner (learners/registry.ts), and
+ * runs the epoch loop.
  */
-import { loadDataSet, type DataSet } from '@entropy-sc/core/data/data-set';
+import { loadDataSet } from '@entropy-sc/core/data/data-set';
 import { dataShape } from '@entropy-sc/core/data/data-shape';
 import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { lockRunDir } from '@entropy-sc/core/fs/run-lock';
 import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
 import { checkRunMemory, estimateRunMemory, type RunShape } from '@entropy-sc/core/resources/memory-estimate';
 import type { RunConfig } from '@entropy-sc/core/schema/run-config';
-import { AmortizedLearner } from '../learners/amortized-learner.ts';
 import { parseSchedule } from '../anneal/schedule.ts';
 import { useBackend } from '../backend/backend.ts';
 import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
-import { DeviceAmortizedLearner } from '../learners/device-amortized-learner.ts';
-import { NativeAmortizedLearner } from '../learners/native-amortized-learner.ts';
-import { createNonAmortizedLearner } from '../learners/registry.ts';
-import type { Learner, LearnerState } from '../learners/learner.ts';
+import { createLearner } from '../learners/registry.ts';
+import type { LearnerState } from '../learners/learner.ts';
 import { trainLoop } from '../run/train-loop.ts';
 import type { MetricsRow } from '../run/run-files.ts';
 
@@ -33,7 +31,7 @@ export async function train({ config, out, resume, initialState }: TrainOptions)
   // The prior preset's γ = 10 shrinks an encoder's outputs by orders of magnitude, which Adam then
   // takes many epochs to undo, so amortized runs default to no annealing (measured in the README).
   // Non-amortized runs too: on bars, γ = 10 collapses the jointly fitted codes to zero (ELBO ≈ −50)
-  // in every seed tried, and no annealing recovers all bars (non-amortized/create-learner.ts).
+  // in every seed tried, and no annealing recovers all bars (learners/registry.ts).
   const schedule = parseSchedule(config.anneal);
   await checkMemory(config);
   await makeOutputDir(out);
@@ -79,31 +77,4 @@ async function checkMemory(config: RunConfig): Promise<void> {
     encoder: encoder && { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
   };
   checkRunMemory(estimateRunMemory(shape), config.backend);
-}
-
-/** The learner `train` uses for a run's config (the bench times the same one). */
-export async function createLearner(config: RunConfig, data: DataSet): Promise<Learner> {
-  const encoder = encoderConfigOf(config, data.d);
-  if (encoder) {
-    const amortized = {
-      encoder,
-      batch: Math.min(config.batch, data.n), // the minibatch buffers hold this many rows
-      learningRate: config.lr,
-      dictionaryLearningRate: config.dictionary_lr,
-      seed: config.seed,
-    };
-    if (config.backend === 'webgpu') return new DeviceAmortizedLearner(amortized);
-    // tfjs-node computes its products natively with its own threads; wasm and cpu hand them to onnxruntime.
-    if (config.backend === 'tensorflow') return new AmortizedLearner(amortized);
-    return NativeAmortizedLearner.create({ ...amortized, threads: config.workers });
-  }
-  return createNonAmortizedLearner({
-    data,
-    family: config.posterior,
-    h: config.latents,
-    rank: config.rank ?? 1,
-    seed: config.seed,
-    batch: Math.min(config.batch, data.n),
-    learningRate: config.dictionary_lr,
-  });
 }
