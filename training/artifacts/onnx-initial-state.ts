@@ -4,12 +4,13 @@
  * moments at zero. The dictionary starts from W̃ (the stored W is normalised inside the objective).
  */
 import { readFile } from 'node:fs/promises';
-import onnxProto from 'onnx-proto';
 import { UserError } from '@entropy-sc/core/errors';
-import { parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
-import { INITIALIZER_NAMES, MODEL_CARD_KEY } from '@entropy-sc/core/schema/onnx-contract';
-import type { LearnerState } from '../learners/learner.ts';
+import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import { INITIALIZER_NAMES } from '@entropy-sc/core/schema/onnx-contract';
 import { encoderConfigOf, layerShapes } from '@entropy-sc/graph/encoder-spec';
+import { decodeModel, modelCardOf } from '@entropy-sc/inference/card';
+import type { LearnerState } from '../learners/learner.ts';
+import { onnxArtifactOf } from './onnx-model.ts';
 
 export interface OnnxStart {
   card: ModelCard;
@@ -17,27 +18,20 @@ export interface OnnxStart {
 }
 
 export async function initialStateFromOnnx(path: string): Promise<OnnxStart> {
-  let model: onnxProto.onnx.ModelProto;
+  let bytes: Uint8Array;
   try {
-    model = onnxProto.onnx.ModelProto.decode(await readFile(path));
+    bytes = await readFile(path);
   } catch (error) {
     throw new UserError(`${path}: cannot read it as an ONNX model (${(error as Error).message.split('\n')[0]})`);
   }
-  const entry = (model.metadataProps ?? []).find((p) => p.key === MODEL_CARD_KEY);
-  if (!entry?.value) throw new UserError(`${path}: not an entropy-sc encoder (no model card)`);
-  const card = parseModelCard(JSON.parse(entry.value), path);
-  const initializers = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const float = (name: string): Float32Array => {
-    const raw = initializers.get(name)?.rawData;
-    if (!raw) throw new UserError(`${path}: no float initializer ${name}`);
-    return new Float32Array(Uint8Array.from(raw).buffer);
-  };
+  const model = decodeModel(bytes, path);
+  const { card, floats } = onnxArtifactOf({ bytes, model, card: modelCardOf(model, path) }, path);
   const encoder = encoderConfigOf(card.config, card.d);
   if (!encoder) throw new UserError(`${path}: its model card describes no encoder`);
   const arrays: Record<string, Float32Array> = {};
   const variables = [
-    ...layerShapes(encoder).flatMap((layer) => [float(`${layer.name}.weight`), float(`${layer.name}.bias`)]),
-    float(INITIALIZER_NAMES.dictionary),
+    ...layerShapes(encoder).flatMap((layer) => [floats(`${layer.name}.weight`), floats(`${layer.name}.bias`)]),
+    floats(INITIALIZER_NAMES.dictionary),
   ];
   variables.forEach((values, i) => {
     arrays[`var${i}`] = values;

@@ -1,11 +1,15 @@
 /**
- * A deployed model for the gap (`gap --model M.onnx`): the encoder's outputs from onnxruntime
- * through @entropy-sc/inference, Θ from the ONNX initializers `dictionary` (W̃), `prior_scales` (λ)
- * and `noise_variance` (σ²) of cli.md `export`.
+ * An exported encoder file as training reads it: its card, Θ from the ONNX initializers `dictionary`
+ * (W̃), `prior_scales` (λ) and `noise_variance` (σ²) of cli.md `export`, and its other initializers
+ * (the encoder's weights, for fine-tuning); and, for the gap (`gap --model M.onnx`), the encoder's
+ * outputs from onnxruntime through @entropy-sc/inference. The file is decoded by inference's
+ * readModelFile, the one ONNX reader.
  */
 import { UserError } from '@entropy-sc/core/errors';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
-import { readModelFile, type ModelProto } from '@entropy-sc/inference/card';
+import { INITIALIZER_NAMES } from '@entropy-sc/core/schema/onnx-contract';
+import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
+import { readModelFile, type ModelFile, type ModelProto } from '@entropy-sc/inference/card';
 import { loadModel, type EncoderModel } from '@entropy-sc/inference/model';
 import type { PosteriorArrays } from '../objective/posterior-arrays.ts';
 import type { FrozenModel } from './frozen-model.ts';
@@ -32,33 +36,54 @@ function initializer(model: ModelProto, name: string, path: string): { data: Flo
   return { data, shape };
 }
 
-export async function loadDeployedModel(path: string): Promise<DeployedModel> {
-  const file = await readModelFile(path);
+export interface OnnxArtifact {
+  card: ModelCard;
+  model: FrozenModel;
+  /** an initializer's float32 values (one UserError naming the file if it is missing) */
+  floats: (name: string) => Float32Array;
+}
+
+/** The card, Θ and initializers of an exported encoder file. */
+export async function readOnnxArtifact(path: string): Promise<OnnxArtifact> {
+  return onnxArtifactOf(await readModelFile(path), path);
+}
+
+/** The card, Θ and initializers of a decoded encoder file. */
+export function onnxArtifactOf(file: ModelFile, path: string): OnnxArtifact {
   const { card } = file;
   const { d, h } = card;
-  const w = initializer(file.model, 'dictionary', path);
-  const lambda = initializer(file.model, 'prior_scales', path);
-  const sigma2 = initializer(file.model, 'noise_variance', path);
+  const w = initializer(file.model, INITIALIZER_NAMES.dictionary, path);
+  const lambda = initializer(file.model, INITIALIZER_NAMES.priorScales, path);
+  const sigma2 = initializer(file.model, INITIALIZER_NAMES.noiseVariance, path);
   if (w.shape.join() !== `${d},${h}` || lambda.data.length !== h || sigma2.data.length !== 1)
     throw new UserError(
       `${path}: initializers dictionary [${w.shape.join(', ')}], prior_scales [${lambda.shape.join(', ')}] do not match the card's D=${d}, H=${h}`,
     );
-  const encoder: EncoderModel = await loadModel(path);
-  const lowrank = encoder.outputs.includes('cov_factor');
   return {
     card,
     model: { dictionary: w.data, lambda: Float64Array.from(lambda.data), sigma2: sigma2.data[0]!, d, h },
+    floats: (name) => initializer(file.model, name, path).data,
+  };
+}
+
+export async function loadDeployedModel(path: string): Promise<DeployedModel> {
+  const { card, model } = await readOnnxArtifact(path);
+  const spec = encoderConfigOf(card.config, card.d);
+  if (!spec) throw new UserError(`${path}: its model card describes no encoder`);
+  const encoder: EncoderModel = await loadModel(path);
+  return {
+    card,
+    model,
     encode: async (x, rows) => {
-      if (lowrank) {
+      if (spec.family === 'lowrank') {
         const out = await encoder.encode(x, rows, ['mean', 'cov_factor', 'cov_diag']);
-        const factor = out.cov_factor!;
         // cov_diag is d² (T = VVᵀ + diag(cov_diag))
         return {
           family: 'lowrank',
           mean: out.mean!.data,
-          factor: factor.data,
+          factor: out.cov_factor!.data,
           diagStd: out.cov_diag!.data.map(Math.sqrt),
-          rank: factor.shape[2]!,
+          rank: spec.rank,
         };
       }
       const out = await encoder.encode(x, rows, ['mean', 'variance']);
