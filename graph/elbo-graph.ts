@@ -42,7 +42,7 @@ export interface StatisticNodes {
   squaredError: string;
   /** log det T_n [B] */
   logDet: string;
-  /** intermediate nodes, which the training graph's gradient reuses (training/native/objective-gradient-nodes.ts) */
+  /** intermediate nodes, which the training graph's gradient reuses (objective-gradient-nodes.ts) */
   parts: StatisticParts;
 }
 

@@ -2,7 +2,7 @@
  * A minibatch's L_{γ,δ} (Eq. 17) as ONNX nodes, differentiated by hand: from the heads' outputs and
  * the raw dictionary W to the batch sums of the point statistics (the value follows from them by
  * core's entropiesOfSums, in float64) and ∂L/∂(heads), ∂L/∂W. The statistics themselves are
- * export/elbo-graph.ts's.
+ * elbo-graph.ts's.
  *
  * L depends on the statistics through λ = mean_n scaledM_n, σ² = mean_n SE_n / D and mean_n logDet_n:
  *   ∂L/∂scaledM_nh = −γ / (B λ_h),  ∂L/∂SE_n = −δ / (2 B σ²),  ∂L/∂logDet_n = 1 / (2B).

@@ -1,6 +1,6 @@
 /**
  * What TensorFlow.js can run on this machine, for `entropy-sc doctor`: each backend of
- * training/backend.ts, tried for real, and for webgpu both kinds of adapter with their limits.
+ * training/backend/backend.ts, tried for real, and for webgpu both kinds of adapter with their limits.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, useBackend, type BackendName } from './backend.ts';

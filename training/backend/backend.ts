@@ -2,7 +2,7 @@
  * TensorFlow.js backends: one table from the user-facing names (`--backend`) to loaders, one
  * resolver. wasm is the default (about 30× the cpu backend on matMul, single-threaded in Node);
  * webgpu runs on the `webgpu` package (Dawn), on the adapter that ENTROPY_SC_GPU_ADAPTER picks
- * (training/gpu/); tensorflow needs the user to have installed @tensorflow/tfjs-node(-gpu), which
+ * (training/backend/); tensorflow needs the user to have installed @tensorflow/tfjs-node(-gpu), which
  * cannot be a dependency (its install downloads libtensorflow from outside the npm registry).
  */
 import * as tf from '@tensorflow/tfjs-core';

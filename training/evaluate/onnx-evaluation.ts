@@ -1,7 +1,7 @@
 /**
  * The whole-data report of an amortized encoder (evaluate-data-set.ts) with the encoder's forward
  * pass and the per-point statistics computed by onnxruntime on every core (the statistics graph of
- * export/statistics-graph.ts, a batch per core: statistics-pool.ts), several times faster than
+ * @entropy-sc/graph/statistics-graph.ts, a batch per core: statistics-pool.ts), several times faster than
  * tfjs-wasm. The statistics are float32 per point, summed in float64 in row order as before; the Gini
  * draws are those of evaluate-data-set.ts, in the same order, from the same posteriors up to float32
  * rounding: each worker draws those of its batches, from the generator's state at their turn.

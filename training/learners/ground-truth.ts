@@ -1,7 +1,7 @@
 /**
  * A learner's run on data with a known generating dictionary (bars), scored against it: the model card
  * gets `ground_truth`, the whole-data ELBO of the true dictionary on the same data with posteriors of
- * the learner's family fitted for it (evaluate-dictionary.ts), so that a run shows how close it came.
+ * the learner's family fitted for it (per-point/evaluate-dictionary.ts), so that a run shows how close it came.
  * Computed once, on the first model card, and kept in the checkpoint.
  */
 import type * as tf from '@tensorflow/tfjs-core';

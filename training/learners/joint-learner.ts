@@ -2,7 +2,7 @@
  * Non-amortized learning on the whole data set (Section 4.1, the bars experiment): L-BFGS jointly over
  * the dictionary W and the posterior parameters of all N points, maximising L_{γ,δ} (Eq. 17) with λ
  * and σ² at their whole-data optimum (Theorem 2). One epoch is a block of L-BFGS iterations; the
- * annealing weights change between blocks. W starts from k-lines clustering of the data (k-lines.ts),
+ * annealing weights change between blocks. W starts from k-lines clustering of the data (per-point/k-lines.ts),
  * the means from the ridge least-squares codes of that dictionary.
  */
 import * as tf from '@tensorflow/tfjs-core';

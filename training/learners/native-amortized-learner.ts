@@ -1,5 +1,5 @@
 /**
- * Amortized learning (as amortized/amortized-learner.ts) with the gradient computed by onnxruntime
+ * Amortized learning (as amortized-learner.ts) with the gradient computed by onnxruntime
  * on every core (encoder-gradient.ts): per minibatch, the exact gradient of the whole batch's
  * L_{γ,δ}, then Adam on flat parameter vectors, split over the same threads
  * (optim/parallel-adam.ts). Same initialisation, minibatch order and checkpoint arrays as the other

@@ -1,5 +1,5 @@
 /**
- * The gradient of L_{γ,δ} as one onnxruntime graph (training/native/: the objective and the encoder
+ * The gradient of L_{γ,δ} as one onnxruntime graph (@entropy-sc/graph/gradient-graph.ts: the objective and the encoder
  * differentiated by hand) against TensorFlow.js's autodiff of the same L_{γ,δ} through the whole
  * encoder (itself tested against finite differences in objective.test.ts): the value, every
  * weight's, every bias's and W's gradient, both families, annealed and not, at small and at the
