@@ -6,26 +6,16 @@
  * the device to finish, and tfjs-backend-webgpu cannot read synchronously in Node at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AmortizedModel, type AmortizedOptions } from './amortized-model.ts';
-import { annealedObjective, batchEntropies } from '../objective/entropy-elbo.ts';
-import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
-import { Adam } from '../optim/adam.ts';
-import type { EpochContext, Learner, LearnerState } from './learner.ts';
 import { gatherRows } from '../tensor/gather-rows.ts';
+import { AdamAmortizedModel } from './adam-amortized-model.ts';
+import type { EpochContext, Learner, LearnerState } from './learner.ts';
 
 /** rows uploaded at once (64 MiB at D = 256) */
 const CHUNK_BYTES = 64 * 2 ** 20;
 /** the objective is read (and progress shown) after this many rows of steps */
 const LOG_ROWS = 16_384;
 
-export class DeviceAmortizedLearner extends AmortizedModel implements Learner {
-  private readonly adam: Adam;
-
-  constructor(options: AmortizedOptions) {
-    super(options);
-    this.adam = new Adam(this.variables, { learningRate: this.learningRates });
-  }
-
+export class DeviceAmortizedLearner extends AdamAmortizedModel implements Learner {
   async trainEpoch(context: EpochContext): Promise<number> {
     const { x, n, d, gamma, delta } = context;
     const { batch } = this.options;
@@ -40,18 +30,9 @@ export class DeviceAmortizedLearner extends AmortizedModel implements Learner {
       try {
         for (let step = first; step < end; step++) {
           const rows = Math.min(n, (step + 1) * batch) - step * batch;
-          const objective = tf.tidy(() => {
-            const xb = tf.slice(chunk, [(step - first) * batch, 0], [rows, d]);
-            return this.adam.update(
-              () =>
-                annealedObjective(
-                  batchEntropies(pointStatistics(xb, normalizeColumns(this.dictionary), this.encoder.forward(xb)), d),
-                  gamma,
-                  delta,
-                ),
-              'maximize',
-            );
-          });
+          const objective = tf.tidy(() =>
+            this.step(tf.slice(chunk, [(step - first) * batch, 0], [rows, d]), gamma, delta),
+          );
           if ((step + 1) % readEvery !== 0 && step + 1 !== steps) {
             objective.dispose();
             continue;
@@ -69,28 +50,7 @@ export class DeviceAmortizedLearner extends AmortizedModel implements Learner {
   }
 
   async saveState(): Promise<LearnerState> {
-    const arrays: Record<string, Float32Array> = {};
     const values = await Promise.all(this.variables.map((v) => v.data() as Promise<Float32Array>));
-    values.forEach((v, i) => (arrays[`var${i}`] = v));
-    const adam = await this.adam.readState();
-    adam.moments.forEach(({ m, v }, i) => {
-      arrays[`adam${i}/m`] = m;
-      arrays[`adam${i}/v`] = v;
-    });
-    return { state: { adamStep: adam.step }, arrays };
-  }
-
-  loadState(saved: LearnerState): void {
-    this.variables.forEach((v, i) => v.assign(tf.tensor(saved.arrays[`var${i}`]!, v.shape)));
-    this.adam.setState({
-      step: saved.state['adamStep'] as number,
-      moments: this.variables.map((_, i) => ({ m: saved.arrays[`adam${i}/m`]!, v: saved.arrays[`adam${i}/v`]! })),
-    });
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.dictionary.dispose();
-    this.adam.dispose();
+    return this.stateOf(values, await this.adam.readState());
   }
 }
