@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveRunConfig } from '../src/schema/run-config.ts';
-import { train } from '../training/train.ts';
+import { train } from '../training/commands/train.ts';
 
 export async function measureBarsRun(seed: number): Promise<{ seconds: number; recovered: number; elbo: number }> {
   const out = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-bars-'));

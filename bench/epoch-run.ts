@@ -11,7 +11,7 @@ import { loadDataSet } from '../src/data/data-set.ts';
 import { resolveRunConfig, type TrainFlags } from '../src/schema/run-config.ts';
 import { parseSchedule } from '../training/anneal/schedule.ts';
 import { trainLoop } from '../training/run/train-loop.ts';
-import { createLearner } from '../training/train.ts';
+import { createLearner } from '../training/learners/registry.ts';
 
 export interface EpochRun {
   name: string;

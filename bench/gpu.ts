@@ -14,17 +14,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import { writeNpy } from '@entropy-sc/core/npy/write';
 import { Random } from '@entropy-sc/core/random';
-import { resolveRunConfig } from '@entropy-sc/core/schema/run-config';
+import { defaultWorkers, resolveRunConfig } from '@entropy-sc/core/schema/run-config';
 import { loadEncoder } from '../inference/model.ts';
-import { AmortizedLearner } from '../training/amortized/amortized-learner.ts';
-import { useBackend } from '../training/backend.ts';
-import { defaultEncoderConfig, type AmortizedFamily } from '../training/encoder/encoder.ts';
+import { resolveBackend, useBackend } from '../training/backend/backend.ts';
+import { defaultEncoderConfig, type AmortizedFamily } from '../graph/encoder-spec.ts';
 import { exportRun } from '../training/export/export-run.ts';
-import { adapterLine } from '../training/gpu/find-adapter.ts';
-import { DeviceAmortizedLearner } from '../training/gpu/device-amortized-learner.ts';
-import { installedAdapter } from '../training/gpu/install-adapter.ts';
-import type { Learner } from '../training/run/learner.ts';
-import { train } from '../training/train.ts';
+import { adapterLine } from '../training/backend/find-adapter.ts';
+import { learnerFor } from '../training/learners/registry.ts';
+import { installedAdapter } from '../training/backend/install-adapter.ts';
+import type { Learner } from '../training/learners/learner.ts';
+import { train } from '../training/commands/train.ts';
 
 const D = 256;
 const H = 100;
@@ -55,7 +54,9 @@ async function trainingRate(backend: string, family: AmortizedFamily, batch: num
     dictionaryLearningRate: 1e-3,
     seed: 1,
   };
-  const learner: Learner = backend === 'webgpu' ? new DeviceAmortizedLearner(options) : new AmortizedLearner(options);
+  const row = learnerFor({ backend: resolveBackend(backend), family, amortized: true, joint: false });
+  if (!row?.amortized) throw new Error(`bench: no amortized learner on ${backend}`);
+  const learner: Learner = await row.create({ ...options, threads: defaultWorkers(backend, true) });
   const n = steps * batch;
   const x = rows(n, 2);
   const rng = new Random(3);
@@ -166,7 +167,7 @@ const lines = [
       `| ${r.what} | ${r.backend} | ${r.samplesPerSecond === null ? r.note : r.samplesPerSecond.toFixed(0)} | ${ratio(i)} |`,
   ),
   '',
-  `Training: whole epochs of 4 minibatches (1 on a software adapter) with the learner \`train\` uses (webgpu: rows uploaded in chunks, the objective read asynchronously; wasm: one thread), about ${seconds} s each after a warm-up epoch. Encoding: \`loadEncoder\` + \`encode\` on an exported encoder, batches of 4096 rows.`,
+  `Training: whole epochs of 4 minibatches (1 on a software adapter) with the learner \`train\` uses (webgpu: rows uploaded in chunks, the objective read asynchronously; wasm: the onnxruntime gradient graph on every core), about ${seconds} s each after a warm-up epoch. Encoding: \`loadEncoder\` + \`encode\` on an exported encoder, batches of 4096 rows.`,
   '',
 ];
 process.stdout.write(lines.join('\n'));

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
-import { defaultEncoderConfig, type AmortizedFamily } from '../training/encoder/encoder.ts';
-import { NativeAmortizedLearner } from '../training/native/native-amortized-learner.ts';
+import { defaultEncoderConfig, type AmortizedFamily } from '../graph/encoder-spec.ts';
+import { NativeAmortizedLearner } from '../training/learners/native-amortized-learner.ts';
 import type { StepMeasurement } from './training-throughput.ts';
 
 const D = 256;

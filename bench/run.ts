@@ -5,7 +5,7 @@
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '../training/backend.ts';
+import { useBackend } from '../training/backend/backend.ts';
 import { defaultModelPath } from '@entropy-sc/inference/default-model';
 import { measureBarsRun } from './bars-run.ts';
 import { encodeTable, measureEncode } from './encode-throughput.ts';

@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
-import { Encoder, defaultEncoderConfig, MIN_STD, type AmortizedFamily } from '../training/encoder/encoder.ts';
-import type { Dense } from '../training/encoder/dense.ts';
+import { defaultEncoderConfig, MIN_STD, type AmortizedFamily } from '../graph/encoder-spec.ts';
+import { Encoder } from '../training/model/encoder.ts';
+import type { Dense } from '../training/model/dense.ts';
 import { annealedObjective, batchEntropies } from '../training/objective/entropy-elbo.ts';
 import { normalizeColumns, pointStatistics } from '../training/objective/point-statistics.ts';
 import type { Posterior } from '../training/objective/posterior.ts';

@@ -18,10 +18,10 @@ import { writeFileAtomic } from '../src/fs/atomic-write.ts';
 import { resolveRunConfig, type TrainFlags } from '../src/schema/run-config.ts';
 import { chartPng } from '../plot/render.ts';
 import { runComparisonSpec } from '../plot/run-comparison.ts';
-import { useBackend } from '../training/backend.ts';
+import { useBackend } from '../training/backend/backend.ts';
 import { runGaps } from '../training/gap/gap-files.ts';
 import type { MetricsRow } from '../training/run/run-files.ts';
-import { train } from '../training/train.ts';
+import { train } from '../training/commands/train.ts';
 
 const { values } = parseArgs({
   allowPositionals: true, // bin/run-ts.js passes the script's own path first

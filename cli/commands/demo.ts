@@ -39,7 +39,7 @@ export function registerDemo(program: Command): void {
     .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
     .action(async (flags: DemoFlags) => {
       const started = performance.now();
-      const { trainDemo } = await import('@entropy-sc/training/demo');
+      const { trainDemo } = await import('@entropy-sc/training/commands/demo');
       const { defaultModelPath } = await import('@entropy-sc/inference/default-model');
       const model = flags.model ?? defaultModelPath;
       const run = await trainDemo({ ...flags, model });

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { bytesText } from '@entropy-sc/core/resources/memory-estimate';
 import { VERSION } from '@entropy-sc/core/version';
 import type { ProviderStatus } from '@entropy-sc/inference/provider-report';
-import type { TfjsReport } from '@entropy-sc/training/gpu/backend-report';
+import type { TfjsReport } from '@entropy-sc/training/backend/backend-report';
 
 export function registerDoctor(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function registerDoctor(program: Command): void {
     )
     .option('--json', 'print one JSON object instead of text', false)
     .action(async (flags: { json: boolean }) => {
-      const { tfjsReport } = await import('@entropy-sc/training/gpu/backend-report');
+      const { tfjsReport } = await import('@entropy-sc/training/backend/backend-report');
       const tfjs = await tfjsReport();
       const { onnxruntimeReport } = await import('@entropy-sc/inference/provider-report');
       const onnxruntime = await onnxruntimeReport();

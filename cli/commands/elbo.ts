@@ -33,7 +33,7 @@ export function registerElbo(program: Command): void {
     .option('--delta <δ>', 'weight of the likelihood entropy', finiteNumber, 1)
     .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
     .action(async (flags: ElboFlags) => {
-      const { useBackend } = await import('@entropy-sc/training/backend');
+      const { useBackend } = await import('@entropy-sc/training/backend/backend');
       const { elboFromFiles } = await import('@entropy-sc/training/evaluate/elbo-files');
       await useBackend(flags.backend);
       const report = await elboFromFiles(

@@ -1,8 +1,9 @@
 /** `entropy-sc evaluate`: the entropy ELBO of a given dictionary, with posteriors fitted for it (cli.md). */
 import { Command, Option } from 'commander';
 import { checkOutputDir } from '@entropy-sc/core/fs/output-dir';
-import { dataDefaults, parseDataSpec, type DataFlags } from '@entropy-sc/core/schema/data-spec';
-import { positiveInt, positiveNumber, seed } from '../parse.ts';
+import { parseDataSpec, type DataFlags } from '@entropy-sc/core/schema/data-spec';
+import { dataOptions } from '../data-flags.ts';
+import { positiveInt, seed } from '../parse.ts';
 
 interface EvaluateFlags extends DataFlags {
   weights: string;
@@ -35,20 +36,16 @@ export function registerEvaluate(program: Command): void {
     )
     .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
     .option('--seed <S>', 'seed of the generated data (bars, patches) and of the Gini samples', seed, 1)
-    .option('--bars-size <b>', `bars: grid size (D = b², default ${dataDefaults.bars.size})`, positiveInt)
-    .option(
-      '--samples <N>',
-      `bars: points to generate (${dataDefaults.bars.samples}); images: patches to cut (${dataDefaults.images.samples})`,
-      positiveInt,
-    )
-    .option('--noise <std>', `bars: noise standard deviation (default ${dataDefaults.bars.noise})`, positiveNumber)
-    .option('--patch <P>', `images: patch size (D = P², default ${dataDefaults.images.patch})`, positiveInt)
-    .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
+    .addOption(dataOptions.barsSize())
+    .addOption(dataOptions.samples())
+    .addOption(dataOptions.noise())
+    .addOption(dataOptions.patch())
+    .addOption(dataOptions.noWhiten())
     .action(async (flags: EvaluateFlags) => {
       const data = parseDataSpec(flags.data, flags);
       if (flags.out !== undefined) await checkOutputDir(flags.out);
-      const { useBackend } = await import('@entropy-sc/training/backend');
-      const { evaluateDictionaryFiles } = await import('@entropy-sc/training/evaluate/evaluate-dictionary');
+      const { useBackend } = await import('@entropy-sc/training/backend/backend');
+      const { evaluateDictionaryFiles } = await import('@entropy-sc/training/per-point/evaluate-dictionary');
       await useBackend(flags.backend);
       const report = await evaluateDictionaryFiles({
         weights: flags.weights,

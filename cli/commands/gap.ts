@@ -1,8 +1,9 @@
 /** `entropy-sc gap`: the amortization gap of a run's encoder, or of several runs side by side (cli.md). */
 import { Command } from 'commander';
 import { UserError } from '@entropy-sc/core/errors';
-import { dataDefaults, parseDataSpec, type DataFlags } from '@entropy-sc/core/schema/data-spec';
-import { positiveInt, positiveNumber, seed } from '../parse.ts';
+import { parseDataSpec, type DataFlags } from '@entropy-sc/core/schema/data-spec';
+import { dataOptions } from '../data-flags.ts';
+import { positiveInt, seed } from '../parse.ts';
 
 interface GapFlags extends DataFlags {
   run?: string;
@@ -22,7 +23,6 @@ interface GapFlags extends DataFlags {
 const DEFAULT_POINTS = 2000;
 
 export function registerGap(program: Command): void {
-  const { bars } = dataDefaults;
   program
     .command('gap')
     .description(
@@ -47,10 +47,10 @@ export function registerGap(program: Command): void {
     .option('--workers <N>', 'refinement threads (default: all cores)', positiveInt)
     .option('--iterations <k>', 'L-BFGS iteration limit per refinement batch of 128 points (default 1000)', positiveInt)
     .option('--backend <name>', 'TensorFlow.js backend', 'wasm')
-    .option('--bars-size <b>', `bars: grid size (D = b², default ${bars.size})`, positiveInt)
-    .option('--noise <std>', `bars: noise standard deviation (default ${bars.noise})`, positiveNumber)
-    .option('--patch <P>', 'images: patch size (default 16)', positiveInt)
-    .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
+    .addOption(dataOptions.barsSize())
+    .addOption(dataOptions.noise())
+    .addOption(dataOptions.patch())
+    .addOption(dataOptions.noWhiten())
     .action(async (flags: GapFlags) => {
       const given = [flags.run, flags.model, flags.compare].filter((v) => v !== undefined);
       if (given.length !== 1)
@@ -60,7 +60,7 @@ export function registerGap(program: Command): void {
       const single = flags.run ?? flags.model;
       const { samples, ...dataFlags } = flags;
       const data = parseDataSpec(flags.data, dataFlags);
-      const { useBackend } = await import('@entropy-sc/training/backend');
+      const { useBackend } = await import('@entropy-sc/training/backend/backend');
       const { gapJson, gapTable, runGaps } = await import('@entropy-sc/training/gap/gap-files');
       await useBackend(flags.backend);
       const runs = await runGaps({

@@ -1,12 +1,11 @@
 /** `entropy-sc train`: learn a dictionary and posteriors (amortized or not) with the entropy ELBO. */
 import { Command, Option } from 'commander';
 import { checkOutputDir } from '@entropy-sc/core/fs/output-dir';
-import { dataDefaults } from '@entropy-sc/core/schema/data-spec';
 import { resolveRunConfig, trainDefaults, type TrainFlags } from '@entropy-sc/core/schema/run-config';
+import { dataOptions } from '../data-flags.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, seed } from '../parse.ts';
 
 export function registerTrain(program: Command): void {
-  const { bars, images } = dataDefaults;
   program
     .command('train')
     .description('learn a dictionary and posteriors with the entropy ELBO')
@@ -53,22 +52,18 @@ export function registerTrain(program: Command): void {
     )
     .option('--seed <S>', `random seed for data, initialisation and minibatches (default ${trainDefaults.seed})`, seed)
     .option('--resume', 'continue the run in --out from its checkpoint', false)
-    .option('--bars-size <b>', `bars: grid size (D = b², default ${bars.size})`, positiveInt)
-    .option(
-      '--samples <N>',
-      `bars: points to generate (${bars.samples}); images: patches to cut (${images.samples})`,
-      positiveInt,
-    )
-    .option('--noise <std>', `bars: noise standard deviation (default ${bars.noise})`, positiveNumber)
-    .option('--patch <P>', `images: patch size (D = P², default ${images.patch})`, positiveInt)
-    .option('--no-whiten', 'images: skip the Olshausen-Field whitening')
+    .addOption(dataOptions.barsSize())
+    .addOption(dataOptions.samples())
+    .addOption(dataOptions.noise())
+    .addOption(dataOptions.patch())
+    .addOption(dataOptions.noWhiten())
     .option('--hidden <width>', 'encoder: residual stream width (default 2D)', positiveInt)
     .option('--inner <width>', 'encoder: residual block width (default 3D)', positiveInt)
     .option('--blocks <k>', `encoder: residual blocks (default ${trainDefaults.blocks})`, nonNegativeInt)
     .action(async (flags: TrainFlags & { out: string; resume: boolean }) => {
       const config = resolveRunConfig(flags);
       await checkOutputDir(flags.out); // before TensorFlow.js loads: a bad --out fails at once
-      const { train } = await import('@entropy-sc/training/train');
+      const { train } = await import('@entropy-sc/training/commands/train');
       await train({ config, out: flags.out, resume: flags.resume });
     });
 }

@@ -37,8 +37,6 @@ export const npySpec = z.strictObject({
 export const dataSpec = z.discriminatedUnion('kind', [barsSpec, imagesSpec, npySpec]);
 
 export type DataSpec = z.infer<typeof dataSpec>;
-export type BarsSpec = z.infer<typeof barsSpec>;
-export type ImagesSpec = z.infer<typeof imagesSpec>;
 
 export const dataDefaults = {
   bars: barsSpec.parse({ kind: 'bars' }),

@@ -4,8 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../src/random.ts';
-import { useBackend } from '../../training/backend.ts';
-import { defaultEncoderConfig, Encoder } from '../../training/encoder/encoder.ts';
+import { useBackend } from '../../training/backend/backend.ts';
+import { defaultEncoderConfig } from '../../graph/encoder-spec.ts';
+import { Encoder } from '../../training/model/encoder.ts';
 import { evaluateEncoder } from '../../training/evaluate/onnx-evaluation.ts';
 
 await useBackend('wasm');

@@ -1,4 +1,4 @@
 /** Tests run TensorFlow.js on the default wasm backend, as users do. */
-import { useBackend } from '../../training/backend.ts';
+import { useBackend } from '../../training/backend/backend.ts';
 
 await useBackend('wasm');

@@ -10,7 +10,7 @@ import { Random, type RandomState } from '@entropy-sc/core/random';
 import { normalizeColumns, pointStatistics } from '../objective/point-statistics.ts';
 import { mapPosterior, type Posterior } from '../objective/posterior.ts';
 import { samplePosterior } from '../objective/sample-posterior.ts';
-import { readAsync, readSync, type Reads } from '../gpu/tensor-reads.ts';
+import { readAsync, readSync, type Reads } from '../tensor/tensor-reads.ts';
 import { rowGini } from './gini-draws.ts';
 
 export interface DataSetReport extends ElboReport {

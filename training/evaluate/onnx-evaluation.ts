@@ -1,16 +1,16 @@
 /**
  * The whole-data report of an amortized encoder (evaluate-data-set.ts) with the encoder's forward
  * pass and the per-point statistics computed by onnxruntime on every core (the statistics graph of
- * export/statistics-graph.ts, a batch per core: statistics-pool.ts), several times faster than
+ * @entropy-sc/graph/statistics-graph.ts, a batch per core: statistics-pool.ts), several times faster than
  * tfjs-wasm. The statistics are float32 per point, summed in float64 in row order as before; the Gini
  * draws are those of evaluate-data-set.ts, in the same order, from the same posteriors up to float32
  * rounding: each worker draws those of its batches, from the generator's state at their turn.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ElboAccumulator } from '@entropy-sc/core/elbo/elbo-accumulator';
-import type { Encoder } from '../encoder/encoder.ts';
-import { encoderWeights } from '../export/encoder-weights.ts';
-import { STATISTIC_OUTPUTS, statisticsModelBytes } from '../export/statistics-graph.ts';
+import type { Encoder } from '../model/encoder.ts';
+import { encoderWeights } from '../model/encoder-weights.ts';
+import { STATISTIC_OUTPUTS, statisticsModelBytes } from '@entropy-sc/graph/statistics-graph';
 import { normalizeColumns } from '../objective/point-statistics.ts';
 import { normalsPerPoint } from '../objective/sample-posterior-arrays.ts';
 import { EVALUATION_BATCH, GiniSampling, type DataSetReport, type EvaluationInput } from './evaluate-data-set.ts';

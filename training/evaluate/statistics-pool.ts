@@ -1,5 +1,5 @@
 /**
- * The statistics graph (export/statistics-graph.ts) under onnxruntime on every core, a whole batch
+ * The statistics graph (@entropy-sc/graph/statistics-graph.ts) under onnxruntime on every core, a whole batch
  * per core: one worker thread per core, each with one-thread sessions of its own, drawing the Gini
  * samples of its batches itself. On the two cores of the development VM the evaluation of the
  * default data (50 000 × 256, diag) took ~2.0-2.2 s so, against ~2.3-2.4 s with one session of two

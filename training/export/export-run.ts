@@ -5,7 +5,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@entropy-sc/core/errors';
 import { readNpy } from '@entropy-sc/core/npy/read';
 import { shapeText } from '@entropy-sc/core/ndarray';
@@ -13,12 +12,11 @@ import { gapRecord, parseModelCard, type GapRecord, type ModelCard } from '@entr
 import { issuesText } from '@entropy-sc/core/schema/issues-text';
 import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
-import { useBackend } from '../backend.ts';
-import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
-import { defaultEncoderConfig, Encoder, type EncoderConfig } from '../encoder/encoder.ts';
+import { useBackend } from '../backend/backend.ts';
+import { loadRunEncoder } from '../artifacts/run-model.ts';
 import { runPaths } from '../run/run-files.ts';
-import { encoderWeights } from './encoder-weights.ts';
-import { encoderModelBytes } from './onnx-model.ts';
+import { encoderWeights } from '../model/encoder-weights.ts';
+import { encoderModelBytes } from '@entropy-sc/graph/model-bytes';
 
 export interface ExportOptions {
   /** the training run directory */
@@ -62,23 +60,8 @@ export async function exportRun({ run, out, fullCovariance }: ExportOptions): Pr
   const priorScales = await readArray(paths.priorScales, [card.h]);
 
   await useBackend('wasm');
-  const config: EncoderConfig = {
-    ...defaultEncoderConfig(card.d, card.h, card.family, card.rank ?? 1),
-    blocks: card.config.encoder.blocks,
-    ...(card.config.encoder.hidden ? { hidden: card.config.encoder.hidden } : {}),
-    ...(card.config.encoder.inner ? { inner: card.config.encoder.inner } : {}),
-  };
-  const encoder = new Encoder(config, 0);
+  const encoder = await loadRunEncoder(run, card);
   try {
-    const checkpoint = await loadCheckpoint(paths.checkpoint);
-    encoder.variables().forEach((v, i) => {
-      const saved = checkpoint.arrays[`var${i}`];
-      if (saved?.length !== v.size)
-        throw new UserError(
-          `${paths.checkpoint}: encoder variable ${i} has ${saved?.length ?? 'no'} values, model.json's encoder needs ${v.size}`,
-        );
-      v.assign(tf.tensor(saved, v.shape));
-    });
     const { bytes, outputs } = encoderModelBytes(
       encoderWeights(encoder),
       { dictionary, priorScales, noiseVariance: card.sigma2 },

@@ -7,7 +7,7 @@
 import { quantileOfSorted, sortedFinite } from '@entropy-sc/core/metrics/quantile';
 import { createProgress } from '@entropy-sc/core/progress';
 import type { PosteriorFamily } from '../objective/posterior.ts';
-import { sliceRows, type PosteriorArrays } from './posterior-arrays.ts';
+import { sliceRows, type PosteriorArrays } from '../objective/posterior-arrays.ts';
 import type { RefinedBatch, RefineOptions } from './refine-batch.ts';
 import type { RefinePool } from './refine-pool.ts';
 

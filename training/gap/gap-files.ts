@@ -22,10 +22,10 @@ import { RefinePool } from './refine-pool.ts';
 import { readModelFile } from '@entropy-sc/inference/card';
 import type { GapRecord, ModelCard } from '@entropy-sc/core/schema/model-card';
 import { runPaths } from '../run/run-files.ts';
-import { loadDeployedModel } from './onnx-model.ts';
-import type { PosteriorArrays } from './posterior-arrays.ts';
-import type { FrozenModel } from './refine-batch.ts';
-import { loadRunModel, readRunCard } from './run-model.ts';
+import { loadDeployedModel } from '../artifacts/onnx-model.ts';
+import type { PosteriorArrays } from '../objective/posterior-arrays.ts';
+import type { FrozenModel } from '../artifacts/frozen-model.ts';
+import { loadRunModel, readRunCard } from '../artifacts/run-model.ts';
 
 /** Points per chunk of data in memory. */
 const CHUNK_ROWS = 1024;

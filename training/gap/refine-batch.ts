@@ -6,31 +6,26 @@
  * start keeps the start (the batch's sum may rise while one term falls): no per-point gap is negative.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fitPosteriors } from '../non-amortized/e-step.ts';
+import { fitPosteriors } from '../per-point/e-step.ts';
 import type { LbfgsStopReason } from '../optim/lbfgs.ts';
 import {
   parameterTensors,
   PosteriorVariables,
   toPosterior,
   type PointLayout,
-} from '../non-amortized/posterior-variables.ts';
+} from '../per-point/posterior-variables.ts';
 import { pointStatistics } from '../objective/point-statistics.ts';
 import type { PosteriorFamily } from '../objective/posterior.ts';
 import { pointElbo } from '../objective/standard-elbo.ts';
 import { tidyRead } from '../tensor/tidy-read.ts';
-import { posteriorTensors, replaceRows, tidyReadPosterior, type PosteriorArrays } from './posterior-arrays.ts';
+import {
+  posteriorTensors,
+  replaceRows,
+  tidyReadPosterior,
+  type PosteriorArrays,
+} from '../objective/posterior-arrays.ts';
+import type { FrozenModel } from '../artifacts/frozen-model.ts';
 import { smallestSpread, spreadScaleFor, startArrays } from './start-parameters.ts';
-
-/** Θ frozen at a model's values. */
-export interface FrozenModel {
-  /** W̃ [D, H] row-major, unit columns */
-  dictionary: Float32Array;
-  /** λ [H] */
-  lambda: Float64Array;
-  sigma2: number;
-  d: number;
-  h: number;
-}
 
 export interface RefineOptions {
   /** L-BFGS iterations allowed (default 1000) */

@@ -7,8 +7,9 @@
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { PosteriorFamily } from '../objective/posterior.ts';
-import type { PosteriorArrays } from './posterior-arrays.ts';
-import { refineBatch, type FrozenModel, type RefinedBatch, type RefineOptions } from './refine-batch.ts';
+import type { PosteriorArrays } from '../objective/posterior-arrays.ts';
+import type { FrozenModel } from '../artifacts/frozen-model.ts';
+import { refineBatch, type RefinedBatch, type RefineOptions } from './refine-batch.ts';
 import { nextMessage, startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 
 export interface RefineJob {

@@ -3,8 +3,9 @@
  * each batch it is sent with the frozen model it was started with and posts the result back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { useBackend } from '../backend.ts';
-import { refineBatch, type FrozenModel } from './refine-batch.ts';
+import { useBackend } from '../backend/backend.ts';
+import type { FrozenModel } from '../artifacts/frozen-model.ts';
+import { refineBatch } from './refine-batch.ts';
 import type { RefineJob } from './refine-pool.ts';
 
 const init = workerData as { backend: string; model: FrozenModel };

@@ -1,16 +1,11 @@
 /**
  * The refinement's starting point: the encoder's posteriors written in the parameters L-BFGS moves
- * (non-amortized/posterior-variables.ts), for the same family or for the full one. A full-covariance
+ * (per-point/posterior-variables.ts), for the same family or for the full one. A full-covariance
  * start from a low-rank posterior is L = chol(VVᵀ + diag(d²)), in float64 per point.
  */
-import {
-  packedIndex,
-  spreadParameter,
-  type PointArrays,
-  type PointLayout,
-} from '../non-amortized/posterior-variables.ts';
+import { packedIndex, spreadParameter, type PointArrays, type PointLayout } from '../per-point/posterior-variables.ts';
 import type { PosteriorFamily } from '../objective/posterior.ts';
-import type { PosteriorArrays } from './posterior-arrays.ts';
+import type { PosteriorArrays } from '../objective/posterior-arrays.ts';
 
 /**
  * s₀ of the spread parameterisation: below the data's scale (as for training) and below half the

@@ -4,7 +4,7 @@
  * TensorFlow.js's CPU backends round it), without a tensor per draw.
  */
 import type { Random } from '@entropy-sc/core/random';
-import type { PosteriorArrays } from '../gap/posterior-arrays.ts';
+import type { PosteriorArrays } from './posterior-arrays.ts';
 
 /** The amortized families, the ones the statistics graph's outputs describe. */
 export type AmortizedPosteriorArrays = Extract<PosteriorArrays, { family: 'diag' | 'lowrank' }>;

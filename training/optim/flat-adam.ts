@@ -1,6 +1,6 @@
 /**
  * Adam's update (optim/adam.ts, PyTorch's rule) on flat float32 vectors of all parameters, in plain
- * JavaScript, for the learner whose gradients come from onnxruntime (native/). The arithmetic is
+ * JavaScript, for the learner whose gradients come from onnxruntime (learners/native-amortized-learner.ts). The arithmetic is
  * float64, rounded to float32 where values are stored (the moments, the parameters): within
  * rounding of adam.ts's float32 ops, deterministic, and about twice as fast as rounding every
  * intermediate (Math.fround) to reproduce adam.ts bit for bit.

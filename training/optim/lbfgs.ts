@@ -11,7 +11,7 @@
  * The change tolerance therefore defaults to float32's epsilon, and line searches stop looking for
  * decreases below it (a run that reaches that floor ends as 'change', converged). A line search that
  * fails otherwise is retried once along steepest descent with the history cleared before the run
- * ends as 'line-search'. The caller must have registered tfjs gradients (`training/backend.ts` does).
+ * ends as 'line-search'. The caller must have registered tfjs gradients (`training/backend/backend.ts` does).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { strongWolfeLineSearch } from './line-search.ts';

@@ -20,7 +20,7 @@ import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.ts
 import { evaluateDataSetAsync } from '../evaluate/evaluate-data-set.ts';
 import { normalizeColumns } from '../objective/point-statistics.ts';
 import { divergence, firstNonFinite } from './epoch-health.ts';
-import type { Learner } from './learner.ts';
+import type { Learner } from '../learners/learner.ts';
 import { parseLoopState, type LoopState } from './loop-state.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
 
