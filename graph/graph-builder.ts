@@ -72,7 +72,12 @@ export class GraphBuilder {
   /** An int64 initializer with a generated name (dims default: a vector; [] for a scalar). */
   longs(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const name = this.claim(this.fresh('const'));
-    this.initializers.push({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [...dims], int64Data: [...values] });
+    this.initializers.push({
+      name,
+      dataType: onnx.TensorProto.DataType.INT64,
+      dims: [...dims],
+      int64Data: [...values],
+    });
     return name;
   }
 

@@ -29,7 +29,10 @@ export function overlapAverageNodes(g: GraphBuilder, windows: string, grid: Wind
   const byRows = g.op('Transpose', [grid5], { perm: { ints: [0, 1, 3, 2, 4] } }); // [B, R, P, C, P]
   const x = g.op('Reshape', [byRows, concat([grid.batch, g.longs([-1]), g.op('Mul', [grid.gridCols, p1])])]);
   const sums = g.op('MatMul', [g.op('Transpose', [rows], { perm: { ints: [1, 0] } }), g.op('MatMul', [x, cols])]);
-  const rowCounts = g.op('Unsqueeze', [g.op('ReduceSum', [rows, g.longs([0])], { keepdims: { int: 0 } }), g.longs([1])]);
+  const rowCounts = g.op('Unsqueeze', [
+    g.op('ReduceSum', [rows, g.longs([0])], { keepdims: { int: 0 } }),
+    g.longs([1]),
+  ]);
   const colCounts = g.op('ReduceSum', [cols, g.longs([0])], { keepdims: { int: 1 } });
   return g.op('Div', [sums, g.op('Mul', [rowCounts, colCounts])]);
 }

@@ -30,7 +30,10 @@ function axisWindows(g: GraphBuilder, n: string, p: number, stride: number): str
   const difference = g.op('Sub', [n, g.longs([p])]);
   // reshaped to its own length 1 when n ≥ P, to length n − P + 1 ≤ 0 (an error) when n < P
   const last = g.op('Reshape', [difference, g.op('Add', [g.op('Min', [difference, g.longs([0])]), g.longs([1])])]);
-  const count = g.op('Add', [g.op('Div', [g.op('Add', [last, g.longs([stride - 1])]), g.longs([stride])]), g.longs([1])]);
+  const count = g.op('Add', [
+    g.op('Div', [g.op('Add', [last, g.longs([stride - 1])]), g.longs([stride])]),
+    g.longs([1]),
+  ]);
   const scalar = (v: string) => g.op('Squeeze', [v, g.longs([0])]);
   const index = g.op('Range', [g.longs([0], []), scalar(count), g.longs([1], [])]);
   const origins = g.op('Min', [g.op('Mul', [index, g.longs([stride], [])]), scalar(last)]);
