@@ -28,8 +28,9 @@ export interface WindowGrid {
  */
 function axisWindows(g: GraphBuilder, n: string, p: number, stride: number): string {
   const difference = g.op('Sub', [n, g.longs([p])]);
-  // reshaped to its own length 1 when n ≥ P, to length n − P + 1 ≤ 0 (an error) when n < P
-  const last = g.op('Reshape', [difference, g.op('Add', [g.op('Min', [difference, g.longs([0])]), g.longs([1])])]);
+  // reshaped to its own length 1 when n ≥ P, to length 1 + 3·(n − P) ≤ −2 (an error) when n < P
+  const length = g.op('Add', [g.op('Mul', [g.op('Min', [difference, g.longs([0])]), g.longs([3])]), g.longs([1])]);
+  const last = g.op('Reshape', [difference, length]);
   const count = g.op('Add', [
     g.op('Div', [g.op('Add', [last, g.longs([stride - 1])]), g.longs([stride])]),
     g.longs([1]),

@@ -46,7 +46,7 @@ export class OnnxImageModel implements EncoderModel {
     return this.sessions.get(this.outputs, bytes);
   }
 
-  encode(): Promise<Partial<Record<OutputName, Tensor>>> {
+  encode(_x: Float32Array, _rows: number): Promise<Partial<Record<OutputName, Tensor>>> {
     return Promise.reject(
       new UserError(
         `${this.path} is an image model: it encodes images (encodeImages, encode --data images:DIR), not rows`,
