@@ -114,7 +114,9 @@ async function prepare(
     const set = await loadImageSetWithSource(source);
     for (const image of set.images)
       if (image.width < p || image.height < p)
-        throw new UserError(`${image.name}: ${image.width}×${image.height} is smaller than its ${p}×${p} patch`);
+        throw new UserError(
+          `${image.name}: ${image.width}×${image.height} (as stored) is smaller than its ${p}×${p} patch`,
+        );
     return set.images.map((image) => () => grayImageCodes(model, image, p, stride, names));
   }
   const images = listed.files.map(readImagePixels);

@@ -48,7 +48,8 @@ export function checkImage(image: ImagePixels, p: number): void {
     throw new UserError(
       `${name}: ${data.length} bytes, but ${width}×${height}×${channels} pixels need ${width * height * channels}`,
     );
-  if (width < p || height < p) throw new UserError(`${name}: ${width}×${height} is smaller than its ${p}×${p} patch`);
+  if (width < p || height < p)
+    throw new UserError(`${name}: ${width}×${height} (as decoded) is smaller than its ${p}×${p} patch`);
   const gray = grayFromPixels(image).pixels;
   if (gray.every((v) => v === gray[0]))
     throw new UserError(`${name} is constant (zero variance after whitening); it cannot be whitened`);

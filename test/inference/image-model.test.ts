@@ -9,39 +9,25 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImagePixels } from '../../src/data/image-file.ts';
-import { whiteningDescription } from '../../src/data/whiten.ts';
 import { readNpy } from '../../src/npy/read.ts';
 import { Random } from '../../src/random.ts';
-import { MODEL_CARD_KEY, OUTPUT_NAMES } from '../../src/schema/onnx-contract.ts';
+import { OUTPUT_NAMES } from '../../src/schema/onnx-contract.ts';
 import { buildImageModel } from '../../inference/image-model-build.ts';
 import { OnnxImageModel } from '../../inference/image-model.ts';
 import { loadModel, OnnxEncoderModel, type EncoderModel } from '../../inference/model.ts';
 import { encodePng } from '../core/png-writer.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
+import { FIXTURE_PATCH, imageCardPatchModel } from '../helpers/image-card-model.ts';
 
-const FIXTURE = new URL('../service/fixtures/tiny-lowrank.onnx', import.meta.url).pathname;
 const dir = tempDir('entropy-sc-image-model-');
-const P = 4; // the fixture's D = 16
+const P = FIXTURE_PATCH;
 const STRIDE = 3;
 let patchModel: OnnxEncoderModel;
 let imageModel: OnnxImageModel;
 const imagePath = join(dir, 'img.onnx');
 
-/** The fixture (a bars model, D = 16) with the card of a model that learned from whitened photographs. */
-function patchModelBytes(): Uint8Array {
-  const proto = onnxProto.onnx.ModelProto.decode(readFileSync(FIXTURE));
-  const entry = proto.metadataProps.find((p) => p.key === MODEL_CARD_KEY)!;
-  const card = JSON.parse(entry.value!) as Record<string, unknown>;
-  entry.value = JSON.stringify({
-    ...card,
-    data: { kind: 'images', source: '', patch: P, samples: 1000, whiten: true },
-    preprocessing: { patch: P, whitening: whiteningDescription },
-  });
-  return onnxProto.onnx.ModelProto.encode(proto).finish();
-}
-
 beforeAll(async () => {
-  const bytes = patchModelBytes();
+  const bytes = imageCardPatchModel();
   writeFileSync(join(dir, 'patch.onnx'), bytes);
   const built = buildImageModel(onnxProto.onnx.ModelProto.decode(bytes), (await load('patch.onnx')).card, STRIDE);
   writeFileSync(imagePath, built.bytes);
@@ -282,7 +268,9 @@ describe('the image model', () => {
     const short = { ...randomImage(8, 8, 3, 1, 'short.png'), width: 9 };
     await expect(imageModel.encodeImages([short])).rejects.toThrow(/short\.png: 192 bytes, but 9×8×3/);
     const tiny = randomImage(3, 9, 1, 1, 'tiny.png');
-    await expect(imageModel.encodeImages([tiny])).rejects.toThrow(/tiny\.png: 3×9 is smaller than its 4×4 patch/);
+    await expect(imageModel.encodeImages([tiny])).rejects.toThrow(
+      /tiny\.png: 3×9 \(as decoded\) is smaller than its 4×4 patch/,
+    );
     await expect(imageModel.encodeImages([randomImage(8, 8, 1, 1)], { stride: 1 })).rejects.toThrow(
       /stride 3 \(fixed at export\)/,
     );
@@ -381,7 +369,7 @@ describe('encode --data images: with a patch model and an image model', () => {
           new Array(24).fill(0).map((_, i) => i),
         ),
       },
-      /z-small\.png: 3×8 is smaller/,
+      /z-small\.png: 3×8 \(as decoded\) is smaller/,
     );
     await refused(
       {
