@@ -62,14 +62,17 @@ export function registerExport(program: Command): void {
         const { buildImageModel, hasImageModel } = await import('@entropy-sc/inference/image-model-build');
         const { decodeModel } = await import('@entropy-sc/inference/card');
         const { patch } = result;
-        const models = [{ name: patch.card.name, bytes: patch.bytes }];
-        if (result.card.image) models.push({ name: result.card.name, bytes: result.bytes });
+        // Triton batches only equal-size images; a batch of 16 images of 512×512 is already 63 504 windows
+        const models = [{ name: patch.card.name, bytes: patch.bytes, maxBatchSize: 1024 }];
+        if (result.card.image) models.push({ name: result.card.name, bytes: result.bytes, maxBatchSize: 16 });
         else if (hasImageModel(patch.card)) {
           const image = buildImageModel(decodeModel(patch.bytes, flags.out), patch.card);
-          models.push({ name: image.card.name, bytes: image.bytes });
+          models.push({ name: image.card.name, bytes: image.bytes, maxBatchSize: 16 });
         }
         for (const model of models) {
-          const triton = await writeTritonRepository(flags.triton, model.name, model.bytes);
+          const triton = await writeTritonRepository(flags.triton, model.name, model.bytes, {
+            maxBatchSize: model.maxBatchSize,
+          });
           process.stderr.write(
             `wrote the Triton model ${model.name} into ${flags.triton}: ${triton.config}, ${triton.model}\n`,
           );
