@@ -16,7 +16,7 @@ import { buildImageModel } from '../../inference/image-model-build.ts';
 import { OnnxImageModel } from '../../inference/image-model.ts';
 import { loadModel, OnnxEncoderModel, type EncoderModel } from '../../inference/model.ts';
 import { encodePng } from '../core/png-writer.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { runBinary, runCli, tempDir } from '../helpers/cli.ts';
 import { FIXTURE_PATCH, imageCardPatchModel } from '../helpers/image-card-model.ts';
 
 const dir = tempDir('entropy-sc-image-model-');
@@ -386,5 +386,97 @@ describe('encode --data images: with a patch model and an image model', () => {
     await refused({ 'z-empty.png': '' }, /z-empty\.png is neither a PNG nor a JPEG file/);
     const whole = readFileSync(join(images, 'a.png'));
     await refused({ 'z-cut.png': whole.subarray(0, whole.length >> 1) }, /cannot decode PNG file .*z-cut\.png/);
+  });
+});
+
+describe('export --image on a run trained on images, then encode (the issue’s “done when”)', () => {
+  const images = join(dir, 'train-images');
+  const run = join(dir, 'run');
+  beforeAll(() => {
+    mkdirSync(images);
+    const rng = new Random(11);
+    for (const [name, w, h] of [
+      ['p.png', 41, 30],
+      ['q.png', 25, 33],
+    ] as const)
+      writeFileSync(
+        join(images, name),
+        encodePng(
+          w,
+          h,
+          2,
+          8,
+          Array.from({ length: w * h * 3 }, () => Math.floor(256 * rng.uniform())),
+        ),
+      );
+    const train = runBinary([
+      'train',
+      '--data',
+      `images:${images}`,
+      '--latents',
+      '4',
+      '--patch',
+      '4',
+      '--samples',
+      '256',
+      '--epochs',
+      '1',
+      '--hidden',
+      '16',
+      '--inner',
+      '16',
+      '--workers',
+      '1',
+      '--out',
+      run,
+    ]);
+    expect(train.code, train.stderr).toBe(0);
+  }, 120_000);
+
+  it('writes the image model (and both Triton folders), whose per-window numbers are the patch model’s', async () => {
+    const repo = join(dir, 'repo');
+    const image = runBinary([
+      'export',
+      '--run',
+      run,
+      '--out',
+      join(dir, 'run-img.onnx'),
+      '--image',
+      '--stride',
+      '2',
+      '--triton',
+      repo,
+    ]);
+    expect(image.code, image.stderr).toBe(0);
+    const patch = runBinary(['export', '--run', run, '--out', join(dir, 'run-patch.onnx')]);
+    expect(patch.code, patch.stderr).toBe(0);
+    const card = JSON.parse(readFileSync(join(dir, 'run-img.card.json'), 'utf8')) as { name: string; image: unknown };
+    expect(card.image).toEqual({ patch: 4, stride: 2 });
+    expect(existsSync(join(repo, card.name, '1', 'model.onnx'))).toBe(true);
+    expect(existsSync(join(repo, card.name.replace(/-image$/, ''), '1', 'model.onnx'))).toBe(true);
+    for (const [model, out, extra] of [
+      ['run-img.onnx', 'run-enc-img', []],
+      ['run-patch.onnx', 'run-enc-patch', ['--stride', '2']],
+    ] as const) {
+      const r = await runCli([
+        'encode',
+        '--model',
+        join(dir, model),
+        '--data',
+        `images:${images}`,
+        '--out',
+        join(dir, out),
+        ...extra,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    for (const name of ['p', 'q'])
+      for (const output of ['mean', 'variance', 'elbo', 'whitened', 'reconstruction']) {
+        const a = await readNpy(join(dir, 'run-enc-img', name, `${output}.npy`));
+        const b = await readNpy(join(dir, 'run-enc-patch', name, `${output}.npy`));
+        expect(a.shape).toEqual(b.shape);
+        const scale = Math.max(1, ...Array.from(b.data, Math.abs));
+        expect(maxAbsDiff(a.data, b.data) / scale, `${name} ${output}`).toBeLessThan(1e-5);
+      }
   });
 });
