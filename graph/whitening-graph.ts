@@ -38,24 +38,37 @@ function axisFrequencies(g: GraphBuilder, n: string): string {
 }
 
 /**
- * The filter R in DFT order for images shaped like `gray`.
- * @returns float64 [H, W, 1] (the last axis broadcasts over real and imaginary parts)
+ * The filter R in DFT order for images shaped like `gray`, transposed as the spectrum is (spectrum()).
+ * @returns float64 [W, H, 1] (the last axis broadcasts over real and imaginary parts)
  */
 function filterNodes(g: GraphBuilder, gray: string): string {
   const shape = g.op('Shape', [gray]);
   const height = g.op('Gather', [shape, g.longs([1], [])]);
   const width = g.op('Gather', [shape, g.longs([2], [])]);
-  const fy = g.op('Unsqueeze', [axisFrequencies(g, height), g.longs([1])]);
-  const fx = g.op('Unsqueeze', [axisFrequencies(g, width), g.longs([0])]);
+  const fy = g.op('Unsqueeze', [axisFrequencies(g, height), g.longs([0])]);
+  const fx = g.op('Unsqueeze', [axisFrequencies(g, width), g.longs([1])]);
   const area = g.op('Mul', [g.op('Cast', [height], { to: DOUBLE }), g.op('Cast', [width], { to: DOUBLE })]);
   const response = whiteningResponse(graphArithmetic(g), fx, fy, g.op('Sqrt', [area]));
   return g.op('Unsqueeze', [response, g.longs([2])]);
 }
 
-/** The 2-D DFT over axes 1 and 2 of [B, H, W, 1 or 2] (complex out, the inverse scaled by 1/(H·W)). */
-function dft2d(g: GraphBuilder, signal: string, inverse: boolean): string {
-  const rows = g.op('DFT', [signal], { axis: { int: 1 }, inverse: { int: inverse ? 1 : 0 } });
-  return g.op('DFT', [rows], { axis: { int: 2 }, inverse: { int: inverse ? 1 : 0 } });
+/**
+ * onnxruntime's DFT runs several times faster along the innermost signal axis than along a strided
+ * one, so each 2-D transform is two DFTs on axis 2 with a transpose of the image axes between them:
+ * the spectrum is held transposed, [B, W, H, 2].
+ */
+const swap = { perm: { ints: [0, 2, 1, 3] } };
+
+/** [B, H, W, 1] real → its 2-D DFT, transposed: [B, W, H, 2]. */
+function spectrum(g: GraphBuilder, signal: string): string {
+  const rows = g.op('DFT', [signal], { axis: { int: 2 } });
+  return g.op('DFT', [g.op('Transpose', [rows], swap)], { axis: { int: 2 } });
+}
+
+/** A transposed spectrum [B, W, H, 2] → the inverse 2-D DFT (scaled by 1/(H·W)), [B, H, W, 2]. */
+function inverse(g: GraphBuilder, transposed: string): string {
+  const columns = g.op('DFT', [transposed], { axis: { int: 2 }, inverse: { int: 1 } });
+  return g.op('DFT', [g.op('Transpose', [columns], swap)], { axis: { int: 2 }, inverse: { int: 1 } });
 }
 
 /**
@@ -65,8 +78,8 @@ function dft2d(g: GraphBuilder, signal: string, inverse: boolean): string {
 export function whiteningNodes(g: GraphBuilder, gray: string): string {
   const perImage = { axes: { ints: [1, 2] }, keepdims: { int: 1 } };
   const centered = g.op('Sub', [gray, g.op('ReduceMean', [gray], perImage)]);
-  const spectrum = dft2d(g, g.op('Unsqueeze', [centered, g.longs([3])]), false);
-  const back = dft2d(g, g.op('Mul', [spectrum, filterNodes(g, gray)]), true);
+  const transformed = spectrum(g, g.op('Unsqueeze', [centered, g.longs([3])]));
+  const back = inverse(g, g.op('Mul', [transformed, filterNodes(g, gray)]));
   // R is real and even, so the result is real up to rounding: keep the real part
   const real = g.op('Squeeze', [g.op('Slice', [back, g.longs([0]), g.longs([1]), g.longs([3])]), g.longs([3])]);
   const mean = g.op('ReduceMean', [real], perImage);
