@@ -1,6 +1,7 @@
 /**
  * Every code comment that cites a section of docs/math.md by name (math.md, then the name in double
- * quotes) finds a section of that name there, and docs/math.md and docs/architecture.md exist where the README links them.
+ * quotes) finds a section of that name there, and docs/math.md and docs/architecture.md exist where
+ * the README links them.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
