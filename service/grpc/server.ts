@@ -4,7 +4,7 @@
  * above gRPC's customary 4 MiB), keep-alive pings, a cap on concurrent streams per connection, and
  * a graceful close (no new calls, in-flight ones finish) bounded in time.
  */
-import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { Server, ServerCredentials, setLogger, type ChannelOptions } from '@grpc/grpc-js';
 import { UserError } from '@entropy-sc/core/errors';
 import type { ServiceContext } from '../context.ts';
 import { inferenceHandlers, type HandlerOptions } from './handlers.ts';
@@ -42,6 +42,8 @@ export function serverOptions(context: ServiceContext): ChannelOptions {
 }
 
 export async function startGrpc(context: ServiceContext, options: GrpcOptions): Promise<GrpcServer> {
+  // grpc-js writes its own diagnostics to stderr (e.g. a failed bind, which is thrown as one line below).
+  setLogger({ error: (...args: unknown[]) => options.log?.debug({ grpc: args.join(' ') }, 'grpc-js') });
   const server = new Server(serverOptions(context));
   server.addService(inferenceService(), inferenceHandlers(context, options));
   const shown = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
