@@ -17,7 +17,7 @@ const BY_HTTP_STATUS: Record<number, status> = {
   504: status.DEADLINE_EXCEEDED,
 };
 
-/** The status answering `error`; `undefined` code: an error of the server itself (INTERNAL, logged). */
+/** The status answering `error`; `internal`: an error of the server itself (INTERNAL, to be logged). */
 export function grpcStatus(error: unknown): GrpcStatus & { internal: boolean } {
   if (error instanceof UserError) return { code: status.INVALID_ARGUMENT, details: error.message, internal: false };
   if (error instanceof QueueFullError)
