@@ -1,7 +1,8 @@
 /**
  * An Open Inference Protocol (KServe v2) inference request: the JSON object, optionally followed by
  * binary tensor data (the binary tensor data extension: `Inference-Header-Content-Length` gives the
- * JSON's length, an input's `binary_data_size` its bytes after it). Validated once, here.
+ * JSON's length, an input's `binary_data_size` its bytes after it). Validated once, here: the input
+ * tensor checks (theInputIndex, inputShape, rowsFromBytes, rowsFromElements) serve the gRPC form too.
  */
 import { UserError } from '@entropy-sc/core/errors';
 import { INPUT_NAME, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
