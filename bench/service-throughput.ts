@@ -2,14 +2,19 @@
  * The service under load from this (second) process, loopback only, bounded in time: the
  * library's own encode throughput (same outputs, same machine, same run), and `entropy-sc serve`
  * as a child process under autocannon: 64 concurrent clients × 16 rows (OIP binary and /v1 .npy),
- * single-row requests, and an overload past the queue limit (503s, peak RSS).
+ * single-row requests, and an overload past the queue limit (503s, peak RSS); and 64 concurrent gRPC
+ * clients × 16 rows (ModelInfer, raw contents) against the same server, as a ratio to OIP binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect, type ClientHttp2Session } from 'node:http2';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import autocannon from 'autocannon';
 import { formatNpyHeader } from '@entropy-sc/core/npy/header';
 import { loadModel } from '@entropy-sc/inference/model';
+import { inferenceService } from '@entropy-sc/service/grpc/protocol';
 
 const OUTPUTS = 'mean,variance';
 const BIN = join(import.meta.dirname, '../bin/entropy-sc.js');
@@ -24,7 +29,7 @@ export interface LoadRun {
   rowsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** responses per status code */
+  /** responses per status code (HTTP's, or gRPC's by name) */
   statuses: Record<string, number>;
   errors: number;
 }
@@ -36,6 +41,8 @@ export interface ServiceBench {
   libraryRange: [number, number];
   pool: string;
   runs: LoadRun[];
+  /** gRPC's rows/s over OIP binary HTTP's, both 64 clients × 16 rows */
+  grpcOverHttp: number;
   peakRssMiB: number;
   aliveAfterOverload: boolean;
 }
@@ -93,18 +100,32 @@ function request(
 interface Server {
   child: ChildProcess;
   url: string;
+  /** host:port of its gRPC server */
+  grpc: string;
   pool: string;
   name: string;
   d: number;
 }
 
+/** A free loopback port (the CLI's --grpc-port 0 means no gRPC). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 async function startServer(modelPath: string): Promise<Server> {
+  const grpcPort = await freePort();
   const args = [
     'serve',
     '--model',
     modelPath,
     '--port',
     '0',
+    '--grpc-port',
+    String(grpcPort),
     '--log-level',
     'warn',
     '--max-queue-rows',
@@ -121,7 +142,7 @@ async function startServer(modelPath: string): Promise<Server> {
     child.once('exit', (code) => reject(new Error(`entropy-sc serve exited (${code}): ${stderr}`)));
   });
   const card = (await (await fetch(`${url}/v1/model`)).json()) as { name: string; d: number };
-  return { child, url, pool, name: card.name, d: card.d };
+  return { child, url, grpc: `127.0.0.1:${grpcPort}`, pool, name: card.name, d: card.d };
 }
 
 /** Waits (at most 10 s) until nothing is queued: each run starts from an idle service. */
@@ -163,6 +184,90 @@ async function load(
   };
 }
 
+/**
+ * `connections` gRPC clients, each on an HTTP/2 connection of its own, each calling ModelInfer
+ * (raw input and output contents) with `rowsPerRequest` rows as soon as its last call was
+ * answered, for `seconds` after a 1 s warm-up. Like autocannon for HTTP (and h2load or ghz for
+ * gRPC), the load generator is lean: the same framed request bytes each time, the answer read to
+ * its grpc-status but not decoded, so that the client's work takes little of the shared cores.
+ */
+async function grpcLoad(
+  server: Server,
+  connections: number,
+  rowsPerRequest: number,
+  seconds: number,
+): Promise<LoadRun> {
+  const x = Float32Array.from({ length: rowsPerRequest * server.d }, (_, i) => Math.sin(0.1 * i));
+  const message = inferenceService().ModelInfer!.requestSerialize({
+    model_name: server.name,
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [rowsPerRequest, server.d] }],
+    outputs: OUTPUTS.split(',').map((name) => ({ name })),
+    raw_input_contents: [Buffer.from(x.buffer)],
+  });
+  // gRPC's length-prefixed message: a compression flag (0) and the length, big-endian.
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, 5);
+  const sessions = Array.from({ length: connections }, () => connect(`http://${server.grpc}`));
+  const call = (session: ClientHttp2Session) =>
+    new Promise<string>((resolve) => {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/inference.GRPCInferenceService/ModelInfer',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      let code: string | undefined;
+      const read = (headers: Record<string, unknown>) => {
+        if (headers['grpc-status'] !== undefined) code = status[Number(headers['grpc-status'])] ?? 'UNKNOWN';
+      };
+      stream.on('response', read);
+      stream.on('trailers', read);
+      stream.on('data', () => {});
+      stream.on('close', () => resolve(code ?? 'NO_STATUS'));
+      stream.end(frame);
+    });
+  const run = async (ms: number, record: boolean) => {
+    const latencies: number[] = [];
+    const statuses: Record<string, number> = {};
+    const end = performance.now() + ms;
+    await Promise.all(
+      sessions.map(async (session) => {
+        while (performance.now() < end) {
+          const start = performance.now();
+          const code = await call(session);
+          if (!record) continue;
+          latencies.push(performance.now() - start);
+          statuses[code] = (statuses[code] ?? 0) + 1;
+        }
+      }),
+    );
+    return { latencies: latencies.sort((a, b) => a - b), statuses };
+  };
+  try {
+    await run(1000, false);
+    await drained(server.url);
+    const start = performance.now();
+    const { latencies, statuses } = await run(seconds * 1000, true);
+    const duration = (performance.now() - start) / 1000;
+    const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+    return {
+      label: `${connections} clients × ${rowsPerRequest} rows, gRPC ModelInfer (raw contents)`,
+      connections,
+      rowsPerRequest,
+      rowsPerSecond: ((statuses.OK ?? 0) * rowsPerRequest) / duration,
+      p50Ms: quantile(0.5),
+      p99Ms: quantile(0.99),
+      statuses,
+      errors: Object.entries(statuses)
+        .filter(([code]) => code !== 'OK' && code !== 'RESOURCE_EXHAUSTED')
+        .reduce((sum, [, n]) => sum + n, 0),
+    };
+  } finally {
+    for (const session of sessions) session.close();
+  }
+}
+
 /** Peak resident memory of a process and its descendants (Linux: the bin's supervisor and the service), MiB. */
 function peakRss(pid: number): number {
   const own = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
@@ -196,11 +301,14 @@ export async function measureService(modelPath: string, seconds = 6): Promise<Se
 async function serviceRuns(
   modelPath: string,
   seconds: number,
-): Promise<Pick<ServiceBench, 'pool' | 'runs' | 'peakRssMiB' | 'aliveAfterOverload'>> {
+): Promise<Pick<ServiceBench, 'pool' | 'runs' | 'grpcOverHttp' | 'peakRssMiB' | 'aliveAfterOverload'>> {
   const server = await startServer(modelPath);
   try {
+    const http = await load(server, 'oip', 64, 16, seconds);
+    const grpc = await grpcLoad(server, 64, 16, seconds);
     const runs = [
-      await load(server, 'oip', 64, 16, seconds),
+      http,
+      grpc,
       await load(server, 'npy', 64, 16, seconds),
       await load(server, 'oip', 64, 1, seconds),
       {
@@ -209,7 +317,13 @@ async function serviceRuns(
       },
     ];
     const aliveAfterOverload = (await fetch(`${server.url}/healthz`)).status === 200;
-    return { pool: server.pool, runs, peakRssMiB: peakRss(server.child.pid!), aliveAfterOverload };
+    return {
+      pool: server.pool,
+      runs,
+      grpcOverHttp: grpc.rowsPerSecond / http.rowsPerSecond,
+      peakRssMiB: peakRss(server.child.pid!),
+      aliveAfterOverload,
+    };
   } finally {
     const exited = new Promise((resolve) => server.child.once('exit', resolve));
     server.child.kill('SIGTERM');
@@ -230,8 +344,10 @@ export function serviceTable(bench: ServiceBench): string[] {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...bench.runs.map(
       (r) =>
-        `| ${r.label} | ${r.rowsPerSecond.toFixed(0)} | ${(r.rowsPerSecond / bench.libraryRowsPerSecond).toFixed(2)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.statuses['200'] ?? 0} | ${r.statuses['503'] ?? 0} | ${count(r, (c) => c >= 500 && c !== 503)} | ${r.errors} |`,
+        `| ${r.label} | ${r.rowsPerSecond.toFixed(0)} | ${(r.rowsPerSecond / bench.libraryRowsPerSecond).toFixed(2)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.statuses['200'] ?? r.statuses.OK ?? 0} | ${r.statuses['503'] ?? r.statuses.RESOURCE_EXHAUSTED ?? 0} | ${count(r, (c) => c >= 500 && c !== 503)} | ${r.errors} |`,
     ),
+    '',
+    `gRPC (64 clients × 16 rows, each on an HTTP/2 connection of its own, a call as soon as its last was answered; a lean load generator, as autocannon is for HTTP) over the OIP binary REST form with the same load: ${bench.grpcOverHttp.toFixed(2)}× the rows/s. For gRPC the 200 column counts OK, the 503 column RESOURCE_EXHAUSTED, errors every other status.`,
     '',
     `Peak RSS of the service (its process with the encode workers, plus the bin's supervisor process): ${bench.peakRssMiB.toFixed(0)} MiB; after the overload /healthz answered ${bench.aliveAfterOverload ? '200' : 'NOT 200'}.`,
   ];

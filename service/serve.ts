@@ -1,6 +1,7 @@
 /**
- * `entropy-sc serve` as a library: the worker pool, the micro-batcher, the fastify app, listening,
- * and a graceful close (readiness false, no new requests, in-flight ones finish, workers stop).
+ * `entropy-sc serve` as a library: the worker pool, the micro-batcher, the fastify app and the gRPC
+ * server on them, listening, and a graceful close (readiness false, no new requests, in-flight ones
+ * finish, workers stop).
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
@@ -8,6 +9,7 @@ import { buildApp } from './app.ts';
 import { checkExposure } from './auth.ts';
 import { MicroBatcher } from './batcher.ts';
 import type { ServiceContext } from './context.ts';
+import { startGrpc, type GrpcServer } from './grpc/server.ts';
 import { ServiceMetrics } from './metrics.ts';
 import type { ModelInfo } from './model-info.ts';
 import { checkLimits, DEFAULT_LIMITS, poolSize, type LimitOptions, type PoolSize } from './options.ts';
@@ -18,6 +20,8 @@ export interface ServeOptions {
   host?: string;
   /** 0: any free port */
   port?: number;
+  /** serve the Open Inference Protocol over gRPC on this port too (0: any free port); none: no gRPC */
+  grpcPort?: number;
   provider?: string;
   token?: string;
   /** allow a non-loopback address without a token */
@@ -35,6 +39,8 @@ export interface RunningService {
   info: ModelInfo;
   size: PoolSize;
   app: FastifyInstance;
+  /** the gRPC server, where grpcPort was given */
+  grpc?: GrpcServer;
   /** readiness false, stop accepting, let in-flight requests finish, stop the workers */
   close(): Promise<void>;
   /** the last resort when close() takes too long: drop every connection and stop the workers */
@@ -77,6 +83,21 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     await pool.close();
     throw listenError(error, host, options.port ?? 8080);
   }
+  let grpc: GrpcServer | undefined;
+  if (options.grpcPort !== undefined)
+    try {
+      grpc = await startGrpc(context, {
+        host,
+        port: options.grpcPort,
+        token: options.token,
+        instances: size.workers,
+        log: app.log,
+      });
+    } catch (error) {
+      await app.close();
+      await pool.close();
+      throw error;
+    }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -86,15 +107,18 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     info: pool.info,
     size,
     app,
+    grpc,
     async close() {
       context.readiness.ready = false;
-      await running.close();
+      // In-flight calls end within the batcher's timeout; the grace beyond it is for sending answers.
+      await Promise.all([running.close(), grpc?.close(limits.timeoutMs + 5000)]);
       await context.batcher.drained();
       await pool.close();
     },
     async abort() {
       context.readiness.ready = false;
       running.server.closeAllConnections();
+      grpc?.abort();
       await pool.close();
     },
   };

@@ -1,6 +1,7 @@
 /**
  * `entropy-sc serve` (cli.md): the HTTP service for an exported encoder — /v1/encode, the Open
- * Inference Protocol (KServe v2 / Triton REST), /metrics — on worker threads with micro-batching.
+ * Inference Protocol (KServe v2 / Triton REST), /metrics — and the same protocol over gRPC, on
+ * worker threads with micro-batching.
  * Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits 0.
  */
 import { Command, Option } from 'commander';
@@ -12,6 +13,7 @@ interface ServeFlags {
   model?: string;
   host: string;
   port: number;
+  grpcPort: number;
   provider: string;
   tokenFile?: string;
   insecure: boolean;
@@ -31,11 +33,17 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'serve an exported encoder over HTTP: POST /v1/encode (JSON or .npy), the Open Inference Protocol (/v2), /healthz, /metrics',
+      'serve an exported encoder over HTTP: POST /v1/encode (JSON or .npy), the Open Inference Protocol (/v2), /healthz, /metrics; and the Open Inference Protocol over gRPC',
     )
     .option('--model <MODEL.onnx>', 'exported encoder (default: the shipped models/default.onnx)')
     .option('--host <address>', 'address to listen on (a non-loopback one needs a token or --insecure)', '127.0.0.1')
     .option('--port <port>', 'port (0: any free one)', nonNegativeInt, 8080)
+    .option(
+      '--grpc-port <port>',
+      'port of the Open Inference Protocol over gRPC (inference.GRPCInferenceService); 0: no gRPC',
+      nonNegativeInt,
+      8081,
+    )
     .addOption(
       new Option('--provider <name>', 'onnxruntime execution provider').choices(PROVIDER_CHOICES).default('cpu'),
     )
@@ -80,6 +88,7 @@ export function registerServe(program: Command): void {
         modelPath: flags.model ?? defaultModelPath,
         host: flags.host,
         port: flags.port,
+        grpcPort: flags.grpcPort === 0 ? undefined : flags.grpcPort,
         provider: flags.provider,
         token: await loadToken(flags.tokenFile),
         insecure: flags.insecure,
@@ -99,6 +108,10 @@ export function registerServe(program: Command): void {
         `entropy-sc: serving model '${info.card.name}' (D=${info.d}, H=${info.h}; ${info.outputs.join(', ')}) on ${service.url} ` +
           `with ${size.workers} worker${size.workers === 1 ? '' : 's'} × ${size.threadsPerWorker} thread${size.threadsPerWorker === 1 ? '' : 's'}\n`,
       );
+      if (service.grpc)
+        process.stderr.write(
+          `entropy-sc: the Open Inference Protocol over gRPC (inference.GRPCInferenceService) on ${service.grpc.address}\n`,
+        );
       const graceMs = flags.shutdownTimeoutMs ?? flags.timeoutMs + 5000;
       const { clean } = await closeOnSignal(service, graceMs);
       if (!clean)

@@ -1,7 +1,8 @@
 /**
  * An Open Inference Protocol (KServe v2) inference request: the JSON object, optionally followed by
  * binary tensor data (the binary tensor data extension: `Inference-Header-Content-Length` gives the
- * JSON's length, an input's `binary_data_size` its bytes after it). Validated once, here.
+ * JSON's length, an input's `binary_data_size` its bytes after it). Validated once, here: the input
+ * tensor checks (theInputIndex, inputShape, rowsFromBytes, rowsFromElements) serve the gRPC form too.
  */
 import { UserError } from '@entropy-sc/core/errors';
 import { INPUT_NAME, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
@@ -50,58 +51,104 @@ export function parseInferRequest(
 function theInput(inputs: unknown, info: ModelInfo): Record<string, unknown> {
   if (!Array.isArray(inputs) || inputs.length === 0)
     throw new UserError(`${NAME}: "inputs" must be a non-empty array of tensors`);
-  for (const input of inputs) {
-    if (!isObject(input) || typeof input.name !== 'string') throw new UserError(`${NAME}: every input needs a "name"`);
-    if (input.name !== INPUT_NAME)
+  if (!inputs.every((input) => isObject(input) && typeof input.name === 'string'))
+    throw new UserError(`${NAME}: every input needs a "name"`);
+  return inputs[
+    theInputIndex(
+      inputs.map((input) => input.name as string),
+      info,
+      NAME,
+    )
+  ] as Record<string, unknown>;
+}
+
+/** The index of the model's one input among a request's input names (each must be it, once). */
+export function theInputIndex(names: readonly string[], info: ModelInfo, name: string): number {
+  if (names.length === 0)
+    throw new UserError(`${name}: no input tensor (model '${info.card.name}' takes '${INPUT_NAME}')`);
+  for (const given of names)
+    if (given !== INPUT_NAME)
       throw new UserError(
-        `${NAME}: unknown input '${input.name.slice(0, 64)}' (model '${info.card.name}' has one input, '${INPUT_NAME}')`,
+        `${name}: unknown input '${given.slice(0, 64)}' (model '${info.card.name}' has one input, '${INPUT_NAME}')`,
       );
-  }
-  if (inputs.length > 1) throw new UserError(`${NAME}: input '${INPUT_NAME}' is given ${inputs.length} times`);
-  return inputs[0] as Record<string, unknown>;
+  if (names.length > 1) throw new UserError(`${name}: input '${INPUT_NAME}' is given ${names.length} times`);
+  return 0;
 }
 
 function inputRows(input: Record<string, unknown>, binary: Buffer, info: ModelInfo, maxRows: number): Rows {
   const where = `${NAME} input '${INPUT_NAME}'`;
-  if (input.datatype !== 'FP32')
-    throw new UserError(`${where}: datatype ${JSON.stringify(input.datatype)?.slice(0, 32)}, the model takes FP32`);
-  const shape = input.shape;
-  if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0))
-    throw new UserError(`${where}: "shape" must be an array of non-negative integers, e.g. [N, ${info.d}]`);
-  const [rows, d] = checkRows(shape as number[], where);
-  checkShape(rows, d, info, maxRows, where);
-  const count = rows * d;
+  const shape = inputShape(input.datatype, input.shape, info, maxRows, where);
   const parameters = isObject(input.parameters) ? input.parameters : {};
-  let x: Float32Array;
   if (parameters.binary_data_size !== undefined) {
     const size = parameters.binary_data_size;
-    if (size !== count * 4)
+    if (size !== shape.count * 4)
       throw new UserError(
-        `${where}: binary_data_size ${JSON.stringify(size)} is not ${count * 4} bytes (shape [${rows}, ${d}] of FP32)`,
+        `${where}: binary_data_size ${JSON.stringify(size)} is not ${shape.count * 4} bytes (shape [${shape.rows}, ${shape.d}] of FP32)`,
       );
     if (binary.length !== size)
       throw new UserError(
         `${where}: binary_data_size is ${size} bytes but ${binary.length} bytes follow the JSON header`,
       );
-    // A copy: the body's bytes need not be 4-byte aligned.
-    x = new Float32Array(count);
-    new Uint8Array(x.buffer).set(binary);
-    checkFinite(x, where, [rows, d]);
-  } else {
-    if (binary.length > 0)
-      throw new UserError(`${NAME}: ${binary.length} bytes follow the JSON header but no input has binary_data_size`);
-    if (!Array.isArray(input.data))
-      throw new UserError(`${where}: "data" is missing (or give binary_data_size and the bytes after the JSON)`);
-    const flat = (input.data as unknown[]).flat(Infinity);
-    if (flat.length !== count)
-      throw new UserError(`${where}: "data" has ${flat.length} elements, shape [${rows}, ${d}] needs ${count}`);
-    for (let i = 0; i < count; i++)
-      if (typeof flat[i] !== 'number')
-        throw new UserError(`${where}: data element ${i} is ${JSON.stringify(flat[i])?.slice(0, 40)}, not a number`);
-    checkFinite(flat as number[], where, [rows, d]);
-    x = Float32Array.from(flat as number[]);
+    return rowsFromBytes(binary, shape, where, 'the binary data');
   }
-  return { x, rows };
+  if (binary.length > 0)
+    throw new UserError(`${NAME}: ${binary.length} bytes follow the JSON header but no input has binary_data_size`);
+  if (!Array.isArray(input.data))
+    throw new UserError(`${where}: "data" is missing (or give binary_data_size and the bytes after the JSON)`);
+  return rowsFromElements((input.data as unknown[]).flat(Infinity), shape, where, '"data"');
+}
+
+/** An input tensor's checked shape [rows, d] (count = rows · d elements). */
+export interface InputShape {
+  rows: number;
+  d: number;
+  count: number;
+}
+
+/**
+ * The checks of an input tensor's header, for either transport: FP32, a shape [N, D] of
+ * non-negative integers with the model's D, at most `maxRows` rows.
+ * @param where the tensor, for messages (e.g. "inference request input 'x'")
+ */
+export function inputShape(
+  datatype: unknown,
+  shape: unknown,
+  info: ModelInfo,
+  maxRows: number,
+  where: string,
+): InputShape {
+  if (datatype !== 'FP32')
+    throw new UserError(`${where}: datatype ${JSON.stringify(datatype)?.slice(0, 32)}, the model takes FP32`);
+  if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0))
+    throw new UserError(`${where}: "shape" must be an array of non-negative integers, e.g. [N, ${info.d}]`);
+  const [rows, d] = checkRows(shape as number[], where);
+  checkShape(rows, d, info, maxRows, where);
+  return { rows, d, count: rows * d };
+}
+
+/** Rows from a tensor's little-endian FP32 bytes: their count, then finiteness. */
+export function rowsFromBytes(bytes: Uint8Array, shape: InputShape, where: string, what: string): Rows {
+  if (bytes.length !== shape.count * 4)
+    throw new UserError(
+      `${where}: ${what} has ${bytes.length} bytes, shape [${shape.rows}, ${shape.d}] of FP32 needs ${shape.count * 4}`,
+    );
+  // A copy: the bytes need not be 4-byte aligned, and the batcher owns its rows.
+  const x = new Float32Array(shape.count);
+  new Uint8Array(x.buffer).set(bytes);
+  checkFinite(x, where, [shape.rows, shape.d]);
+  return { x, rows: shape.rows };
+}
+
+/** Rows from a tensor's elements, flat and row-major: their count, that each is a finite number. */
+export function rowsFromElements(flat: readonly unknown[], shape: InputShape, where: string, what: string): Rows {
+  const { rows, d, count } = shape;
+  if (flat.length !== count)
+    throw new UserError(`${where}: ${what} has ${flat.length} elements, shape [${rows}, ${d}] needs ${count}`);
+  for (let i = 0; i < count; i++)
+    if (typeof flat[i] !== 'number')
+      throw new UserError(`${where}: ${what} element ${i} is ${JSON.stringify(flat[i])?.slice(0, 40)}, not a number`);
+  checkFinite(flat as number[], where, [rows, d]);
+  return { x: Float32Array.from(flat as number[]), rows };
 }
 
 function requestedOutputs(request: Record<string, unknown>, info: ModelInfo): InferRequest['outputs'] {

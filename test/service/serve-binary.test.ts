@@ -21,6 +21,9 @@ describe('entropy-sc serve (binary)', () => {
         MODEL,
         '--port',
         '0',
+        // gRPC's default port 8081 may be taken where the tests run (test/service/grpc-binary.test.ts serves it)
+        '--grpc-port',
+        '0',
         '--workers',
         '1',
         '--max-delay-ms',
