@@ -3,6 +3,7 @@
  * formats), bearer-token check, the per-request log line and latency metric, JSON errors that never
  * carry a stack or a server path, and the routes of /v1, the Open Inference Protocol and /metrics.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import { BearerCheck } from './auth.ts';
@@ -20,10 +21,25 @@ export interface AppOptions {
 }
 
 export function buildApp(context: ServiceContext, options: AppOptions = {}): FastifyInstance {
+  const { limits } = context;
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: context.limits.bodyLimitBytes,
-    requestTimeout: context.limits.timeoutMs,
+    bodyLimit: limits.bodyLimitBytes,
+    // Node's own server, with its timeouts checked every second rather than every 30 s; headers
+    // must come within the request's time (else Node swaps the two timeouts).
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          requestTimeout: limits.timeoutMs,
+          headersTimeout: Math.min(limits.timeoutMs, HEADERS_TIMEOUT_MS),
+          connectionsCheckingInterval: Math.min(1000, limits.timeoutMs),
+        },
+        handler,
+      );
+      server.on('checkExpectation', refuseExpectation);
+      return server;
+    },
+    forceCloseConnections: false,
     // One line per request, written by the onResponse hook below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
@@ -31,6 +47,7 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     return503OnClosing: false,
   });
   app.decorateRequest('rows', 0);
+  app.decorateRequest('charge', null);
 
   app.removeAllContentTypeParsers();
   const raw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
@@ -53,6 +70,8 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A client that stops reading its answer is cut, which releases what the answer holds.
+    reply.raw.setTimeout(limits.sendTimeoutMs, () => reply.raw.destroy());
     // Connections kept alive would hold close() open until their keep-alive timeout.
     if (!context.readiness.ready) reply.header('connection', 'close');
   });
@@ -89,6 +108,16 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
   registerV1Routes(app, context);
   void app.register(async (oip) => registerOipRoutes(oip, context));
   return app;
+}
+
+/** Headers are due within this (or the request's timeout, if shorter). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** `Expect:` other than 100-continue: 417 with a JSON error (Node answers it with an empty body). */
+function refuseExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const error = `Expect: ${String(request.headers.expect).slice(0, 64)} is not supported (only 100-continue)`;
+  response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+  response.end(JSON.stringify({ error }));
 }
 
 function describe(

@@ -7,8 +7,12 @@ import { UserError } from '@entropy-sc/core/errors';
 import { buildApp } from './app.ts';
 import { checkExposure } from './auth.ts';
 import { MicroBatcher } from './batcher.ts';
+import { BodyDecoder } from './body-decoder.ts';
 import type { ServiceContext } from './context.ts';
+import { Drain, type DrainResult } from './drain.ts';
+import { MemoryBudget } from './memory-budget.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { checkModelFile } from './model-file.ts';
 import type { ModelInfo } from './model-info.ts';
 import { checkLimits, DEFAULT_LIMITS, poolSize, type LimitOptions, type PoolSize } from './options.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -35,8 +39,15 @@ export interface RunningService {
   info: ModelInfo;
   size: PoolSize;
   app: FastifyInstance;
-  /** readiness false, stop accepting, let in-flight requests finish, stop the workers */
-  close(): Promise<void>;
+  /** the process's memory budget: other servers (gRPC) charge their requests to it too */
+  budget: MemoryBudget;
+  /** the process's drain: other servers register their connections or in-flight work with it */
+  drain: Drain;
+  /**
+   * Readiness false, stop accepting, let every answer in flight reach its client (at most `graceMs`,
+   * default: the request and send timeouts), stop the workers.
+   */
+  close(graceMs?: number): Promise<DrainResult>;
   /** the last resort when close() takes too long: drop every connection and stop the workers */
   abort(): Promise<void>;
 }
@@ -47,6 +58,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const size = poolSize(options.pool ?? {});
+  await checkModelFile(options.modelPath);
 
   let batcher: MicroBatcher | undefined;
   let app: FastifyInstance | undefined;
@@ -65,37 +77,51 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       app?.log.warn({ reason }, 'encode worker replaced');
     },
   });
-  batcher = new MicroBatcher(pool, limits, {
-    batch: (rows) => metrics.batchRows.observe(rows),
-    rejected: (reason) => metrics.rejected.inc({ reason }),
-  });
-  const context: ServiceContext = { info: pool.info, batcher, metrics, limits, readiness: { ready: true } };
-  app = buildApp(context, { token: options.token, logger: options.logger });
+  const budget = new MemoryBudget(limits.memoryBudgetBytes);
+  const drain = new Drain();
+  const decoder = new BodyDecoder({ info: pool.info, maxRows: limits.maxRowsPerRequest });
+  // Whatever fails from here on stops the workers, or the process would never exit.
   try {
-    await app.listen({ host, port: options.port ?? 8080 });
+    batcher = new MicroBatcher(pool, limits, {
+      batch: (rows) => metrics.batchRows.observe(rows),
+      rejected: (reason) => metrics.rejected.inc({ reason }),
+    });
+    metrics.watchBudget(budget);
+    const context: ServiceContext = { info: pool.info, batcher, metrics, limits, budget, decoder, readiness: drain };
+    app = buildApp(context, { token: options.token, logger: options.logger });
+    drain.watch(app.server);
+    await decoder.warm();
+    try {
+      await app.listen({ host, port: options.port ?? 8080 });
+    } catch (error) {
+      throw listenError(error, host, options.port ?? 8080);
+    }
   } catch (error) {
-    await pool.close();
-    throw listenError(error, host, options.port ?? 8080);
+    await Promise.all([pool.close(), decoder.close()]);
+    throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const running = app;
+  const queue = batcher;
   return {
     url: `http://${shown}:${port}`,
     info: pool.info,
     size,
     app,
-    async close() {
-      context.readiness.ready = false;
+    budget,
+    drain,
+    async close(graceMs = limits.timeoutMs + limits.sendTimeoutMs) {
+      const result = await drain.drain(graceMs);
+      await queue.drained();
+      await Promise.all([pool.close(), decoder.close()]);
       await running.close();
-      await context.batcher.drained();
-      await pool.close();
+      return result;
     },
     async abort() {
-      context.readiness.ready = false;
       running.server.closeAllConnections();
-      await pool.close();
+      await Promise.all([pool.close(), decoder.close()]);
     },
   };
 }

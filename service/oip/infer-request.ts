@@ -92,7 +92,8 @@ function inputRows(input: Record<string, unknown>, binary: Buffer, info: ModelIn
       throw new UserError(`${NAME}: ${binary.length} bytes follow the JSON header but no input has binary_data_size`);
     if (!Array.isArray(input.data))
       throw new UserError(`${where}: "data" is missing (or give binary_data_size and the bytes after the JSON)`);
-    const flat = (input.data as unknown[]).flat(Infinity);
+    // Nested at most as deep as the shape (flat(Infinity) recursed on any depth a client sent).
+    const flat = (input.data as unknown[]).flat(shape.length - 1);
     if (flat.length !== count)
       throw new UserError(`${where}: "data" has ${flat.length} elements, shape [${rows}, ${d}] needs ${count}`);
     for (let i = 0; i < count; i++)
