@@ -11,6 +11,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 
+/** Node's timers fire after 1 ms beyond this */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface DrainResult {
   /** every answer in flight when the drain began (or begun after) reached its client */
   delivered: boolean;
@@ -94,7 +97,7 @@ export class Drain {
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.idle().then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.min(graceMs, MAX_TIMER_MS)))),
     ]);
     clearTimeout(timer);
     if (!finished) {
