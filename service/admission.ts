@@ -29,3 +29,13 @@ export function admissionCheck(
     reply.raw.once('close', () => charge.release());
   };
 }
+
+/** Adds what a decoded request will hold to its charge (503 + Retry-After, or 413, when it does not fit). */
+export function chargeWork(context: ServiceContext, request: FastifyRequest, bytes: number): void {
+  try {
+    request.charge!.add(bytes);
+  } catch (error) {
+    context.metrics.rejected.inc({ reason: 'memory_budget' });
+    throw error;
+  }
+}

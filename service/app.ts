@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { UserError } from '@entropy-sc/core/errors';
 import { BearerCheck } from './auth.ts';
 import type { ServiceContext } from './context.ts';
+import { readBody } from './body-reader.ts';
 import { HttpError, ShuttingDownError } from './http-error.ts';
 import { registerOipRoutes } from './oip/routes.ts';
 import { NPY_TYPE } from './response-formats.ts';
@@ -50,8 +51,9 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
   app.decorateRequest('charge', null);
 
   app.removeAllContentTypeParsers();
-  const raw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
-  app.addContentTypeParser(['application/json', NPY_TYPE], { parseAs: 'buffer' }, raw);
+  app.addContentTypeParser(['application/json', NPY_TYPE], (_request: unknown, payload: IncomingMessage) =>
+    readBody(payload, limits.bodyLimitBytes),
+  );
 
   app.addHook('onRequest', async (request) => {
     if (!context.readiness.ready && !request.routeOptions.config.open) throw new ShuttingDownError();
@@ -116,8 +118,13 @@ const HEADERS_TIMEOUT_MS = 10_000;
 /** `Expect:` other than 100-continue: 417 with a JSON error (Node answers it with an empty body). */
 function refuseExpectation(request: IncomingMessage, response: ServerResponse): void {
   const error = `Expect: ${String(request.headers.expect).slice(0, 64)} is not supported (only 100-continue)`;
-  response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
-  response.end(JSON.stringify({ error }));
+  const body = JSON.stringify({ error });
+  response.writeHead(417, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  response.end(body);
 }
 
 function describe(

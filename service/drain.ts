@@ -26,6 +26,8 @@ interface Exchange {
   response: ServerResponse;
   /** false once the drain cut it before its request was received: not an answer lost */
   counts: boolean;
+  /** the connection failed while the answer was being written */
+  failed: boolean;
 }
 
 /** Ends a unit of work: delivered or not. */
@@ -54,11 +56,15 @@ export class Drain {
     });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       const socket = request.socket;
-      const exchange: Exchange = { request, response, counts: true };
+      const exchange: Exchange = { request, response, counts: true, failed: false };
       this.sockets.set(socket, exchange);
       const done = this.begin();
+      // Node emits 'finish' even when the socket failed under the last write (the client went away).
+      const fail = () => (exchange.failed = true);
+      socket.once('error', fail);
       response.once('close', () => {
-        done(response.writableFinished || !exchange.counts);
+        socket.off('error', fail);
+        done((response.writableFinished && !exchange.failed) || !exchange.counts);
         if (this.sockets.get(socket) === exchange) this.sockets.set(socket, null);
         if (this.draining) closeSoon(socket);
       });

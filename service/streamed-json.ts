@@ -19,8 +19,11 @@ const CHUNK_CHARS = 1 << 16;
 /** values per piece of a flat array */
 const FLAT_PIECE = 4096;
 
-/** The parts' text in chunks of about 64 KiB. */
-export function* jsonChunks(parts: readonly JsonPart[]): Generator<string> {
+/**
+ * The parts' text in chunks of about 64 KiB. The event loop runs between chunks: a reader that
+ * keeps up (a socket whose kernel buffer has room) would otherwise pull the whole answer in one go.
+ */
+export async function* jsonChunks(parts: readonly JsonPart[]): AsyncGenerator<string> {
   let text = '';
   for (const part of parts) {
     for (const piece of typeof part === 'string' ? [part] : arrayPieces(part)) {
@@ -28,6 +31,7 @@ export function* jsonChunks(parts: readonly JsonPart[]): Generator<string> {
       if (text.length >= CHUNK_CHARS) {
         yield text;
         text = '';
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }
@@ -63,12 +67,9 @@ function nested(data: Float32Array, shape: readonly number[]): unknown[] {
   return Array.from({ length: shape[0]! }, (_, i) => nested(data.subarray(i * size, (i + 1) * size), inner));
 }
 
-/** Collects the parts' text as Buffers, yielding to the event loop between chunks (for a length needed up front). */
+/** Collects the parts' text as Buffers (for a length needed up front), the event loop running between chunks. */
 export async function jsonBuffers(parts: readonly JsonPart[]): Promise<Buffer[]> {
   const buffers: Buffer[] = [];
-  for (const chunk of jsonChunks(parts)) {
-    buffers.push(Buffer.from(chunk, 'utf8'));
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  for await (const chunk of jsonChunks(parts)) buffers.push(Buffer.from(chunk, 'utf8'));
   return buffers;
 }

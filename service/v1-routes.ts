@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
-import { admissionCheck } from './admission.ts';
+import { admissionCheck, chargeWork } from './admission.ts';
 import { clientGone } from './client-abort.ts';
 import type { ServiceContext } from './context.ts';
 import { selectOutputs } from './outputs.ts';
@@ -34,7 +34,7 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
       asked ??= decoded.asked;
       const outputs = selectOutputs(asked, info, asked === request.query.outputs ? '?outputs' : `${BODY} "outputs"`);
       request.rows = decoded.rows;
-      request.charge!.add(requestBytes(info, decoded.rows, outputs));
+      chargeWork(context, request, requestBytes(info, decoded.rows, outputs));
       const result = await batcher.submit(decoded.x, decoded.rows, outputs, clientGone(reply));
       metrics.rowsEncoded.inc(decoded.rows);
       const answer = npy ? outputsNpy(result) : outputsJson(result);

@@ -7,10 +7,12 @@
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '@entropy-sc/core/version';
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
-import { admissionCheck } from '../admission.ts';
+import { admissionCheck, chargeWork } from '../admission.ts';
 import { clientGone } from '../client-abort.ts';
 import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
+import type { IncomingMessage } from 'node:http';
+import { readBody } from '../body-reader.ts';
 import { requestBytes } from '../request-cost.ts';
 import { HEADER_LENGTH } from './infer-request.ts';
 import { inferResponse, MODEL_VERSION } from './infer-response.ts';
@@ -18,9 +20,10 @@ import { inferResponse, MODEL_VERSION } from './infer-response.ts';
 type ModelParams = { name: string; version?: string };
 
 export function registerOipRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { info, batcher, metrics, decoder } = context;
-  const raw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, raw);
+  const { info, batcher, metrics, decoder, limits } = context;
+  app.addContentTypeParser('*', (_request: unknown, payload: IncomingMessage) =>
+    readBody(payload, limits.bodyLimitBytes),
+  );
 
   /** 404 unless the URL names this model (and, if any, version 1). */
   const checkModel = async (request: { params: ModelParams }) => {
@@ -77,7 +80,7 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
         const names = infer!.outputs.map((o) => o.name);
         const mixed = infer!.outputs.some((o) => o.binary);
         const builtJson = mixed ? infer!.outputs.filter((o) => !o.binary).map((o) => o.name) : [];
-        request.charge!.add(requestBytes(info, rows, names, builtJson));
+        chargeWork(context, request, requestBytes(info, rows, names, builtJson));
         const outputs = await batcher.submit(x, rows, names, clientGone(reply));
         metrics.rowsEncoded.inc(rows);
         const { headers, body } = await inferResponse(info, infer!, outputs);
