@@ -5,9 +5,10 @@
  */
 import { Readable } from 'node:stream';
 import { formatNpyHeader } from '@entropy-sc/core/npy/header';
+import { zipSync } from 'fflate';
 import type { Outputs, Tensor } from './model-info.ts';
 import { zipLength, zipStream } from './npz-stream.ts';
-import { jsonStream, type JsonPart } from './streamed-json.ts';
+import { jsonStream, jsonText, SMALL_VALUES, valueCount, type JsonPart } from './streamed-json.ts';
 
 export const NPY_TYPE = 'application/x-npy';
 export const NPZ_TYPE = 'application/x-npz';
@@ -15,9 +16,12 @@ export const NPZ_TYPE = 'application/x-npz';
 /** A response body: its type, the stream, and its length when known up front. */
 export interface Answer {
   type: string;
-  body: Readable;
+  body: Readable | Buffer | string;
   length?: number;
 }
+
+/** Binary answers up to this size are sent as one buffer (one write; a copy of this size costs microseconds). */
+export const SMALL_BYTES = 1 << 20;
 
 /** `{"mean": [[...], ...], "elbo": [...], ...}` */
 export function outputsJson(outputs: Outputs): Answer {
@@ -26,7 +30,8 @@ export function outputsJson(outputs: Outputs): Answer {
     parts.push(`${i > 0 ? ',' : ''}${JSON.stringify(name)}:`, { data: tensor.data, shape: tensor.shape, flat: false });
   });
   parts.push('}');
-  return { type: 'application/json; charset=utf-8', body: jsonStream(parts) };
+  const small = valueCount(parts) <= SMALL_VALUES;
+  return { type: 'application/json; charset=utf-8', body: small ? jsonText(parts) : jsonStream(parts) };
 }
 
 /** An .npy file's bytes as [header, view of the data]. */
@@ -43,12 +48,13 @@ export function outputsNpy(outputs: Outputs): Answer {
   const entries = Object.entries(outputs);
   if (entries.length === 1) {
     const parts = npyParts(entries[0]![1]);
-    return {
-      type: NPY_TYPE,
-      body: Readable.from(parts, { objectMode: false }),
-      length: parts.reduce((sum, p) => sum + p.length, 0),
-    };
+    const length = parts.reduce((sum, p) => sum + p.length, 0);
+    const body = length <= SMALL_BYTES ? Buffer.concat(parts) : Readable.from(parts, { objectMode: false });
+    return { type: NPY_TYPE, body, length };
   }
   const members = entries.map(([name, tensor]) => ({ name: `${name}.npy`, parts: npyParts(tensor) }));
-  return { type: NPZ_TYPE, body: zipStream(members), length: zipLength(members) };
+  const length = zipLength(members);
+  if (length > SMALL_BYTES) return { type: NPZ_TYPE, body: zipStream(members), length };
+  const zip = zipSync(Object.fromEntries(members.map((m) => [m.name, Buffer.concat(m.parts)])), { level: 0 });
+  return { type: NPZ_TYPE, body: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength), length };
 }

@@ -25,17 +25,37 @@ const FLAT_PIECE = 4096;
  */
 export async function* jsonChunks(parts: readonly JsonPart[]): AsyncGenerator<string> {
   let text = '';
-  for (const part of parts) {
-    for (const piece of typeof part === 'string' ? [part] : arrayPieces(part)) {
-      text += piece;
-      if (text.length >= CHUNK_CHARS) {
-        yield text;
-        text = '';
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+  for (const piece of pieces(parts)) {
+    text += piece;
+    if (text.length >= CHUNK_CHARS) {
+      yield text;
+      text = '';
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   if (text !== '') yield text;
+}
+
+/** Values up to which an answer is built at once (about a millisecond of work, one write). */
+export const SMALL_VALUES = 16384;
+
+/** The values the parts' arrays hold. */
+export function valueCount(parts: readonly JsonPart[]): number {
+  return parts.reduce((sum, part) => sum + (typeof part === 'string' ? 0 : part.data.length), 0);
+}
+
+/** The parts' whole text at once: for answers of at most SMALL_VALUES values. */
+export function jsonText(parts: readonly JsonPart[]): string {
+  let text = '';
+  for (const piece of pieces(parts)) text += piece;
+  return text;
+}
+
+function* pieces(parts: readonly JsonPart[]): Generator<string> {
+  for (const part of parts) {
+    if (typeof part === 'string') yield part;
+    else yield* arrayPieces(part);
+  }
 }
 
 /** A byte stream of the parts' text, produced as it is read. */

@@ -6,7 +6,8 @@
  */
 import { Readable } from 'node:stream';
 import type { ModelInfo, Outputs } from '../model-info.ts';
-import { jsonBuffers, jsonStream, type JsonPart } from '../streamed-json.ts';
+import { SMALL_BYTES } from '../response-formats.ts';
+import { jsonBuffers, jsonStream, jsonText, SMALL_VALUES, valueCount, type JsonPart } from '../streamed-json.ts';
 import { HEADER_LENGTH, type InferRequest } from './infer-request.ts';
 
 export const MODEL_VERSION = '1';
@@ -15,7 +16,7 @@ export async function inferResponse(
   info: ModelInfo,
   request: Pick<InferRequest, 'id' | 'outputs'>,
   outputs: Outputs,
-): Promise<{ headers: Record<string, string>; body: Readable }> {
+): Promise<{ headers: Record<string, string>; body: Readable | Buffer | string }> {
   const binaries: Uint8Array[] = [];
   const head = {
     model_name: info.card.name,
@@ -35,9 +36,13 @@ export async function inferResponse(
     parts.push(`${sep}${meta.slice(0, -1)},"parameters":{"binary_data_size":${tensor.data.byteLength}}}`);
   });
   parts.push(']}');
+  const small = valueCount(parts) <= SMALL_VALUES;
   if (binaries.length === 0)
-    return { headers: { 'content-type': 'application/json; charset=utf-8' }, body: jsonStream(parts) };
-  const json = await jsonBuffers(parts);
+    return {
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: small ? jsonText(parts) : jsonStream(parts),
+    };
+  const json = small ? [Buffer.from(jsonText(parts), 'utf8')] : await jsonBuffers(parts);
   const jsonLength = json.reduce((sum, b) => sum + b.length, 0);
   return {
     headers: {
@@ -45,6 +50,9 @@ export async function inferResponse(
       [HEADER_LENGTH]: String(jsonLength),
       'content-length': String(binaries.reduce((sum, b) => sum + b.length, jsonLength)),
     },
-    body: Readable.from([...json, ...binaries], { objectMode: false }),
+    body:
+      binaries.reduce((sum, b) => sum + b.length, jsonLength) <= SMALL_BYTES
+        ? Buffer.concat([...json, ...binaries])
+        : Readable.from([...json, ...binaries], { objectMode: false }),
   };
 }

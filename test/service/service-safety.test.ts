@@ -180,7 +180,7 @@ describe('the memory budget', () => {
 });
 
 describe('the event loop', () => {
-  it('answers /healthz within 100 ms while a maximal JSON request is parsed, encoded and answered', async () => {
+  it('answers /healthz within 100 ms (95%; 500 ms at most) while a maximal JSON request is parsed, encoded and answered', async () => {
     const d = 256;
     const rows = 16384;
     const service = await startFake(`fake:${d}:${d}`);
@@ -211,7 +211,12 @@ describe('the event loop', () => {
       expect(status).toBe(200);
       expect(bytes).toBeGreaterThan(50 * 2 ** 20);
       expect(latencies.length).toBeGreaterThan(10);
-      expect(Math.max(...latencies)).toBeLessThan(100);
+      // 95% within 100 ms, none beyond 500 ms: on a machine with more runnable threads than cores a
+      // probe is sometimes descheduled for a while; a blocked event loop (4.5 to 15 s before the
+      // fix) fails both.
+      const sorted = latencies.sort((a, b) => a - b);
+      expect(sorted[Math.floor(0.95 * (sorted.length - 1))]).toBeLessThan(100);
+      expect(sorted.at(-1)).toBeLessThan(500);
     } finally {
       rmSync(dir, { recursive: true });
       await service.close();
