@@ -1,7 +1,7 @@
 /**
  * The bytes one encode request makes the process hold, charged to the memory budget before the
  * work is done: its body (charged as it arrives), its rows (the request's copy and the batch's),
- * its outputs, and its answer: a stream's buffer, or the JSON text of an answer whose length must
+ * its outputs (twice: onnxruntime's own and the copy it hands over), and its answer: a stream's buffer, or the JSON text of an answer whose length must
  * be known before it is sent (OIP JSON tensors beside binary ones).
  */
 import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
@@ -23,5 +23,5 @@ export function requestBytes(
 ): number {
   const values = (names: readonly OutputName[]) =>
     names.reduce((sum, name) => sum + rows * (info.rowShapes[name] ?? []).reduce((a, b) => a * b, 1), 0);
-  return 2 * rows * info.d * 4 + values(outputs) * 4 + values(builtJson) * JSON_VALUE_BYTES + STREAM_BYTES;
+  return 2 * rows * info.d * 4 + 2 * values(outputs) * 4 + values(builtJson) * JSON_VALUE_BYTES + STREAM_BYTES;
 }

@@ -146,13 +146,24 @@ describe('the memory budget', () => {
     }
   });
 
-  it('refuses a body it cannot hold before reading it (Content-Length)', async () => {
-    const service = await startFake('fake:4:2', { limits: { memoryBudgetBytes: 2 ** 20, bodyLimitBytes: 2 ** 20 } });
+  it('refuses a body it cannot hold from its Content-Length, before a byte of it arrives', async () => {
+    const service = await startFake('fake:4:2:500', {
+      limits: { memoryBudgetBytes: 2 * 2 ** 20, bodyLimitBytes: 2 * 2 ** 20 },
+    });
     try {
-      const big = npy(new Float32Array(60000 * 4), [60000, 4]);
-      const r = await post(`${service.url}/v1/encode`, big, 'application/x-npy');
-      expect(r.status).toBe(413);
-      expect(service.budget.usedBytes).toBe(0);
+      // About 1 MiB held for 500 ms; then a body of 1.5 MiB is announced and never sent.
+      const holding = post(`${service.url}/v1/encode?outputs=elbo`, JSON.stringify({ data: [[1, 2, 3, 4]] }));
+      await sleep(100);
+      const { socket, received } = await rawSocket(
+        service.url,
+        `POST /v1/encode HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-npy\r\nContent-Length: ${1.5 * 2 ** 20}\r\n\r\n`,
+      );
+      const start = performance.now();
+      while (!received().includes('\r\n\r\n') && performance.now() - start < 5000) await sleep(10);
+      expect(received()).toMatch(/^HTTP\/1\.1 503 /);
+      expect(received()).toMatch(/retry-after: 1/i);
+      socket.destroy();
+      expect((await holding).status).toBe(200);
     } finally {
       await service.close();
     }
