@@ -41,6 +41,7 @@ export class Drain {
   private pending = 0;
   private lost = 0;
   private waiters: (() => void)[] = [];
+  private readonly starting: (() => void)[] = [];
 
   /** Readiness: false from the start of the drain on. */
   get ready(): boolean {
@@ -71,6 +72,11 @@ export class Drain {
     });
   }
 
+  /** Called when the drain begins: a server that is not an HTTP server stops accepting there (gRPC's tryShutdown). */
+  onStart(listener: () => void): void {
+    this.starting.push(listener);
+  }
+
   /** Registers one unit of in-flight work (a gRPC call, an HTTP response); call the result once it is over. */
   begin(): WorkDone {
     this.pending++;
@@ -90,6 +96,7 @@ export class Drain {
    */
   async drain(graceMs: number): Promise<DrainResult> {
     this.draining = true;
+    for (const listener of this.starting) listener();
     // net.Server's close only stops accepting (see the header).
     for (const server of this.servers) if (server.listening) NetServer.prototype.close.call(server);
     for (const [socket, current] of this.sockets) {

@@ -112,6 +112,24 @@ describe('the drain', () => {
   });
 });
 
+describe('the drain shared with other servers of the process', () => {
+  it('tells them it starts and waits for the work they registered, counting what was not delivered', async () => {
+    const service = await startFake('fake:4:2');
+    let told = 0;
+    service.drain.onStart(() => told++);
+    const delivered = service.drain.begin();
+    const lost = service.drain.begin();
+    let closed = false;
+    const closing = service.close().then((result) => ((closed = true), result));
+    await sleep(100);
+    expect(told).toBe(1);
+    expect(closed).toBe(false);
+    delivered(true);
+    lost(false);
+    expect(await closing).toEqual({ delivered: false, lost: 1 });
+  });
+});
+
 describe('the memory budget', () => {
   it('refuses with 503 + Retry-After, before encoding, what it cannot hold, and gets every byte back', async () => {
     // The first request holds about 1 MiB (its answer stream's share) for the 300 ms of its batch.
