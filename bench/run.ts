@@ -12,6 +12,7 @@ import { encodeTable, measureEncode } from './encode-throughput.ts';
 import { measureEpochRun } from './epoch-run.ts';
 import { imageTable, measureImageEncode } from './image-throughput.ts';
 import { measureNativeStep } from './native-throughput.ts';
+import { measurePinned, pinnedTable } from './service-pinned.ts';
 import { measureService, serviceTable } from './service-throughput.ts';
 import { measureTorch } from './torch-baseline.ts';
 import { matMulRate, measureTrainingStep, stepFlops } from './training-throughput.ts';
@@ -32,6 +33,7 @@ const rows = [
 
 const bars = await measureBarsRun(1);
 const service = await measureService(defaultModelPath);
+const pinned = await measurePinned(defaultModelPath);
 const encode = await measureEncode(defaultModelPath);
 const images = await measureImageEncode(defaultModelPath);
 const epoch = await measureEpochRun({}, 3);
@@ -81,6 +83,8 @@ const lines = [
   `Bars (train --data bars --latents 10 --posterior full --no-amortized, defaults, seed 1): ${bars.seconds.toFixed(1)} s wall time, ${bars.recovered}/10 bars recovered, ELBO ${bars.elbo.toFixed(4)}.`,
   '',
   ...serviceTable(service),
+  '',
+  ...pinnedTable(pinned),
   '',
   ...encodeTable(encode),
   '',

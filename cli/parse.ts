@@ -21,3 +21,18 @@ export const seed = numberFlag(
   `an integer seed in [0, ${MAX_SEED}]`,
   (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED,
 );
+/** A TCP port: decimal digits (no 0x50, 1e3), 0 to 65535 (0: any free one). */
+export function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535)
+    throw new InvalidArgumentError(`expected a port from 0 to 65535 in decimal, got '${value}'.`);
+  return n;
+}
+
+/** The longest delay Node's timers take; beyond, they fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A timeout in whole milliseconds that Node's timers can wait: 1 to 2³¹ − 1. */
+export const milliseconds = numberFlag(
+  `whole milliseconds from 1 to ${MAX_TIMER_MS}`,
+  (n) => Number.isInteger(n) && n >= 1 && n <= MAX_TIMER_MS,
+);

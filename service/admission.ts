@@ -1,15 +1,49 @@
 /**
- * Refuses encode requests before their body is read when the queue is already full, so that
- * refusing stays cheap however hard the service is pushed.
+ * Admits encode work: refused (503 + Retry-After; gRPC: RESOURCE_EXHAUSTED) when the queue is full
+ * or the memory budget cannot hold it, otherwise charged to the budget until its answer is over.
+ * HTTP requests are admitted before their body is read (charged Content-Length, or the body limit
+ * when the length is not announced); gRPC calls, whose message grpc-js has already received, with
+ * everything they will hold.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from './context.ts';
 import { QueueFullError } from './http-error.ts';
+import type { Charge } from './memory-budget.ts';
 
-export function admissionCheck(context: ServiceContext): () => Promise<void> {
-  return async () => {
-    if (context.batcher.wouldOverflow(1)) {
-      context.metrics.rejected.inc({ reason: 'queue_full' });
-      throw new QueueFullError(context.batcher.queuedRows, context.batcher.options.maxQueueRows);
-    }
+/** A charge of `bytes`, after checking that the queue takes one more request. */
+export function admit(context: ServiceContext, bytes: number): Charge {
+  if (context.batcher.wouldOverflow(1)) {
+    context.metrics.rejected.inc({ reason: 'queue_full' });
+    throw new QueueFullError(context.batcher.queuedRows, context.batcher.options.maxQueueRows);
+  }
+  try {
+    return context.budget.charge(bytes);
+  } catch (error) {
+    context.metrics.rejected.inc({ reason: 'memory_budget' });
+    throw error;
+  }
+}
+
+export function admissionCheck(
+  context: ServiceContext,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request, reply) => {
+    const announced = Number(request.headers['content-length']);
+    const body = Number.isSafeInteger(announced)
+      ? Math.min(announced, context.limits.bodyLimitBytes)
+      : context.limits.bodyLimitBytes;
+    const charge = admit(context, body);
+    request.charge = charge;
+    reply.raw.once('close', () => charge.release());
   };
+}
+
+/** Adds what a decoded request will hold to its charge (503 + Retry-After, or 413, when it does not fit). */
+export function chargeWork(context: ServiceContext, request: FastifyRequest, bytes: number): void {
+  try {
+    request.charge!.add(bytes);
+  } catch (error) {
+    context.metrics.rejected.inc({ reason: 'memory_budget' });
+    throw error;
+  }
 }

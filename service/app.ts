@@ -3,10 +3,12 @@
  * formats), bearer-token check, the per-request log line and latency metric, JSON errors that never
  * carry a stack or a server path, and the routes of /v1, the Open Inference Protocol and /metrics.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import { BearerCheck } from './auth.ts';
 import type { ServiceContext } from './context.ts';
+import { readBody } from './body-reader.ts';
 import { HttpError, ShuttingDownError } from './http-error.ts';
 import { registerOipRoutes } from './oip/routes.ts';
 import { NPY_TYPE } from './response-formats.ts';
@@ -20,10 +22,25 @@ export interface AppOptions {
 }
 
 export function buildApp(context: ServiceContext, options: AppOptions = {}): FastifyInstance {
+  const { limits } = context;
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: context.limits.bodyLimitBytes,
-    requestTimeout: context.limits.timeoutMs,
+    bodyLimit: limits.bodyLimitBytes,
+    // Node's own server, with its timeouts checked every second rather than every 30 s; headers
+    // must come within the request's time (else Node swaps the two timeouts).
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          requestTimeout: limits.timeoutMs,
+          headersTimeout: Math.min(limits.timeoutMs, HEADERS_TIMEOUT_MS),
+          connectionsCheckingInterval: Math.min(1000, limits.timeoutMs),
+        },
+        handler,
+      );
+      server.on('checkExpectation', refuseExpectation);
+      return server;
+    },
+    forceCloseConnections: false,
     // One line per request, written by the onResponse hook below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
@@ -31,10 +48,12 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     return503OnClosing: false,
   });
   app.decorateRequest('rows', 0);
+  app.decorateRequest('charge', null);
 
   app.removeAllContentTypeParsers();
-  const raw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
-  app.addContentTypeParser(['application/json', NPY_TYPE], { parseAs: 'buffer' }, raw);
+  app.addContentTypeParser(['application/json', NPY_TYPE], (_request: unknown, payload: IncomingMessage) =>
+    readBody(payload, limits.bodyLimitBytes),
+  );
 
   app.addHook('onRequest', async (request) => {
     if (!context.readiness.ready && !request.routeOptions.config.open) throw new ShuttingDownError();
@@ -53,6 +72,8 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A client that stops reading its answer is cut, which releases what the answer holds.
+    reply.raw.setTimeout(limits.sendTimeoutMs, () => reply.raw.destroy());
     // Connections kept alive would hold close() open until their keep-alive timeout.
     if (!context.readiness.ready) reply.header('connection', 'close');
   });
@@ -89,6 +110,21 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
   registerV1Routes(app, context);
   void app.register(async (oip) => registerOipRoutes(oip, context));
   return app;
+}
+
+/** Headers are due within this (or the request's timeout, if shorter). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** `Expect:` other than 100-continue: 417 with a JSON error (Node answers it with an empty body). */
+function refuseExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const error = `Expect: ${String(request.headers.expect).slice(0, 64)} is not supported (only 100-continue)`;
+  const body = JSON.stringify({ error });
+  response.writeHead(417, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  response.end(body);
 }
 
 function describe(

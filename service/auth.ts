@@ -13,7 +13,12 @@ import { serviceEnv, TOKEN_VARIABLE } from './env.ts';
  * The token from `tokenFile` (surrounding whitespace dropped), else from ENTROPY_SC_TOKEN, else none.
  */
 export async function loadToken(tokenFile: string | undefined, env = serviceEnv()): Promise<string | undefined> {
-  if (tokenFile === undefined) return env.token;
+  if (tokenFile === undefined) {
+    // A token with whitespace could never be sent back in `Authorization: Bearer <token>`.
+    if (env.token !== undefined && /\s/.test(env.token))
+      throw new UserError(`${TOKEN_VARIABLE}: a token is one word without spaces or line breaks`);
+    return env.token;
+  }
   let text: string;
   try {
     text = await readFile(tokenFile, 'utf8');

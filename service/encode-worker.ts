@@ -5,7 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '@entropy-sc/core/errors';
+import { readModelFile } from '@entropy-sc/inference/card';
 import { loadEncoder } from '@entropy-sc/inference/model';
+import { checkGraphAgainstCard, checkWarmUp } from './model-check.ts';
 import type { ModelInfo, Outputs } from './model-info.ts';
 import type { EncodeJob, WorkerInit, WorkerMessage } from './worker-protocol.ts';
 
@@ -21,6 +23,8 @@ function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
 }
 
 try {
+  const file = await readModelFile(init.modelPath);
+  checkGraphAgainstCard(file.model, file.card, init.modelPath);
   const model = await loadEncoder(init.modelPath, {
     provider: init.provider,
     intraOpThreads: init.threads,
@@ -29,7 +33,7 @@ try {
   const rowShapes: ModelInfo['rowShapes'] = {};
   for (const name of model.outputs) rowShapes[name] = model.outputShape(name);
   // One row first, so that the first request does not pay for onnxruntime's warm-up.
-  await model.run(new Float32Array(model.d), 1, model.outputs);
+  checkWarmUp(await model.run(new Float32Array(model.d), 1, model.outputs), rowShapes, init.modelPath);
   send({ type: 'ready', info: { card: model.card, d: model.d, h: model.h, outputs: [...model.outputs], rowShapes } });
   // The pool may send the next batch before this one is done: one run at a time, in order.
   let previous: Promise<void> = Promise.resolve();

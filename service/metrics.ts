@@ -3,6 +3,17 @@
  * servers in one process (tests) do not share counters.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MemoryBudget } from './memory-budget.ts';
+
+/**
+ * prom-client's default gauges named *_total, which Prometheus's lint (promtool check metrics)
+ * rejects: `_total` is for counters. Each has a twin without the suffix that stays.
+ */
+const GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -30,7 +41,7 @@ export class ServiceMetrics {
 
   readonly rejected = new Counter({
     name: 'entropy_sc_requests_rejected_total',
-    help: 'requests refused for capacity (queue_full, 503) or answered late (timeout, 504)',
+    help: 'requests refused for capacity (queue_full or memory_budget, 503) or answered late (timeout, 504)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -43,6 +54,7 @@ export class ServiceMetrics {
 
   constructor(queue: () => { rows: number; requests: number }) {
     collectDefaultMetrics({ register: this.registry });
+    for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
     const depths = {
       rows: 'rows waiting for an encode worker',
       requests: 'requests waiting for an encode worker',
@@ -56,5 +68,25 @@ export class ServiceMetrics {
           this.set(queue()[key]);
         },
       });
+  }
+
+  /** The memory budget's use and limit as gauges. */
+  watchBudget(budget: MemoryBudget): void {
+    new Gauge({
+      name: 'entropy_sc_memory_budget_used_bytes',
+      help: 'bytes held for requests, charged to the memory budget',
+      registers: [this.registry],
+      collect() {
+        this.set(budget.usedBytes);
+      },
+    });
+    new Gauge({
+      name: 'entropy_sc_memory_budget_limit_bytes',
+      help: 'the memory budget (--memory-budget-mb)',
+      registers: [this.registry],
+      collect() {
+        this.set(budget.limitBytes);
+      },
+    });
   }
 }

@@ -2,7 +2,7 @@
  * The service's settings with their defaults, and the pool sizing rule: workers × threads per
  * worker never exceeds the cores, so onnxruntime's threads do not fight each other (spinning off).
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { UserError } from '@entropy-sc/core/errors';
 import type { BatcherOptions } from './batcher.ts';
 
@@ -11,7 +11,14 @@ export interface LimitOptions extends BatcherOptions {
   bodyLimitBytes: number;
   /** most rows in one request (413 beyond) */
   maxRowsPerRequest: number;
+  /** bytes all requests together may hold (memory-budget.ts): 503 + Retry-After beyond */
+  memoryBudgetBytes: number;
+  /** an answer the client stops reading for this long is cut and its memory released */
+  sendTimeoutMs: number;
 }
+
+/** The longest delay Node's timers take (beyond, they fire after 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const DEFAULT_LIMITS: LimitOptions = {
   maxBatchRows: 1024,
@@ -20,6 +27,9 @@ export const DEFAULT_LIMITS: LimitOptions = {
   timeoutMs: 20_000,
   bodyLimitBytes: 64 * 1024 * 1024,
   maxRowsPerRequest: 16384,
+  // 1 GiB holds a maximal request with every output of the shipped model; a quarter of a small machine.
+  memoryBudgetBytes: Math.min(1024 * 1024 * 1024, Math.floor(totalmem() / 4)),
+  sendTimeoutMs: 10_000,
 };
 
 export interface PoolSize {
@@ -43,6 +53,20 @@ export function poolSize(requested: Partial<PoolSize>, cores = availableParallel
 
 /** Limits that contradict each other are a UserError naming the flags. */
 export function checkLimits(limits: LimitOptions): void {
+  for (const [flag, ms] of [
+    ['--timeout-ms', limits.timeoutMs],
+    ['--send-timeout-ms', limits.sendTimeoutMs],
+  ] as const)
+    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS)
+      throw new UserError(`${flag} ${ms}: expected whole milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days)`);
+  if (!Number.isSafeInteger(limits.bodyLimitBytes) || limits.bodyLimitBytes < 1)
+    throw new UserError(
+      `--body-limit-mb: the limit comes to ${limits.bodyLimitBytes} bytes; it must be at least 1 byte`,
+    );
+  if (!Number.isSafeInteger(limits.memoryBudgetBytes) || limits.memoryBudgetBytes < limits.bodyLimitBytes)
+    throw new UserError(
+      `--memory-budget-mb: ${limits.memoryBudgetBytes} bytes cannot hold even one body of the limit of ${limits.bodyLimitBytes} bytes`,
+    );
   if (limits.maxRowsPerRequest > limits.maxQueueRows)
     throw new UserError(
       `--max-rows ${limits.maxRowsPerRequest} exceeds --max-queue-rows ${limits.maxQueueRows}: such a request could never be queued`,

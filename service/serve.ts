@@ -1,16 +1,20 @@
 /**
  * `entropy-sc serve` as a library: the worker pool, the micro-batcher, the fastify app and the gRPC
- * server on them, listening, and a graceful close (readiness false, no new requests, in-flight ones
- * finish, workers stop).
+ * server on them, listening, and a graceful close (readiness false, no new requests, every answer in
+ * flight delivered, workers stop).
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import { buildApp } from './app.ts';
 import { checkExposure } from './auth.ts';
 import { MicroBatcher } from './batcher.ts';
+import { BodyDecoder } from './body-decoder.ts';
 import type { ServiceContext } from './context.ts';
 import { startGrpc, type GrpcServer } from './grpc/server.ts';
+import { Drain, type DrainResult } from './drain.ts';
+import { MemoryBudget } from './memory-budget.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { checkModelFile } from './model-file.ts';
 import type { ModelInfo } from './model-info.ts';
 import { checkLimits, DEFAULT_LIMITS, poolSize, type LimitOptions, type PoolSize } from './options.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -20,9 +24,9 @@ export interface ServeOptions {
   host?: string;
   /** 0: any free port */
   port?: number;
+  provider?: string;
   /** serve the Open Inference Protocol over gRPC on this port too (0: any free port); none: no gRPC */
   grpcPort?: number;
-  provider?: string;
   token?: string;
   /** allow a non-loopback address without a token */
   insecure?: boolean;
@@ -41,8 +45,15 @@ export interface RunningService {
   app: FastifyInstance;
   /** the gRPC server, where grpcPort was given */
   grpc?: GrpcServer;
-  /** readiness false, stop accepting, let in-flight requests finish, stop the workers */
-  close(): Promise<void>;
+  /** the process's memory budget: other servers (gRPC) charge their requests to it too */
+  budget: MemoryBudget;
+  /** the process's drain: other servers register their connections or in-flight work with it */
+  drain: Drain;
+  /**
+   * Readiness false, stop accepting, let every answer in flight reach its client (at most `graceMs`,
+   * default: the request and send timeouts), stop the workers.
+   */
+  close(graceMs?: number): Promise<DrainResult>;
   /** the last resort when close() takes too long: drop every connection and stop the workers */
   abort(): Promise<void>;
 }
@@ -53,9 +64,11 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const size = poolSize(options.pool ?? {});
+  await checkModelFile(options.modelPath);
 
   let batcher: MicroBatcher | undefined;
   let app: FastifyInstance | undefined;
+  let grpc: GrpcServer | undefined;
   const metrics = new ServiceMetrics(() => ({
     rows: batcher?.queuedRows ?? 0,
     requests: batcher?.queuedRequests ?? 0,
@@ -71,21 +84,26 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       app?.log.warn({ reason }, 'encode worker replaced');
     },
   });
-  batcher = new MicroBatcher(pool, limits, {
-    batch: (rows) => metrics.batchRows.observe(rows),
-    rejected: (reason) => metrics.rejected.inc({ reason }),
-  });
-  const context: ServiceContext = { info: pool.info, batcher, metrics, limits, readiness: { ready: true } };
-  app = buildApp(context, { token: options.token, logger: options.logger });
+  const budget = new MemoryBudget(limits.memoryBudgetBytes);
+  const drain = new Drain();
+  const decoder = new BodyDecoder({ info: pool.info, maxRows: limits.maxRowsPerRequest });
+  // Whatever fails from here on stops the workers, or the process would never exit.
   try {
-    await app.listen({ host, port: options.port ?? 8080 });
-  } catch (error) {
-    await pool.close();
-    throw listenError(error, host, options.port ?? 8080);
-  }
-  let grpc: GrpcServer | undefined;
-  if (options.grpcPort !== undefined)
+    batcher = new MicroBatcher(pool, limits, {
+      batch: (rows) => metrics.batchRows.observe(rows),
+      rejected: (reason) => metrics.rejected.inc({ reason }),
+    });
+    metrics.watchBudget(budget);
+    const context: ServiceContext = { info: pool.info, batcher, metrics, limits, budget, decoder, readiness: drain };
+    app = buildApp(context, { token: options.token, logger: options.logger });
+    drain.watch(app.server);
+    await decoder.warm();
     try {
+      await app.listen({ host, port: options.port ?? 8080 });
+    } catch (error) {
+      throw listenError(error, host, options.port ?? 8080);
+    }
+    if (options.grpcPort !== undefined)
       grpc = await startGrpc(context, {
         host,
         port: options.grpcPort,
@@ -93,33 +111,35 @@ export async function startService(options: ServeOptions): Promise<RunningServic
         instances: size.workers,
         log: app.log,
       });
-    } catch (error) {
-      await app.close();
-      await pool.close();
-      throw error;
-    }
+  } catch (error) {
+    await app?.close();
+    await Promise.all([pool.close(), decoder.close()]);
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const running = app;
+  const queue = batcher;
   return {
     url: `http://${shown}:${port}`,
     info: pool.info,
     size,
     app,
     grpc,
-    async close() {
-      context.readiness.ready = false;
-      // In-flight calls end within the batcher's timeout; the grace beyond it is for sending answers.
-      await Promise.all([running.close(), grpc?.close(limits.timeoutMs + 5000)]);
-      await context.batcher.drained();
-      await pool.close();
+    budget,
+    drain,
+    async close(graceMs = limits.timeoutMs + limits.sendTimeoutMs) {
+      const [result] = await Promise.all([drain.drain(graceMs), grpc?.close(graceMs)]);
+      await queue.drained();
+      await Promise.all([pool.close(), decoder.close()]);
+      await running.close();
+      return result;
     },
     async abort() {
-      context.readiness.ready = false;
       running.server.closeAllConnections();
       grpc?.abort();
-      await pool.close();
+      await Promise.all([pool.close(), decoder.close()]);
     },
   };
 }

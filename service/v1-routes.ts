@@ -4,15 +4,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
-import { admissionCheck } from './admission.ts';
+import { admissionCheck, chargeWork } from './admission.ts';
 import { clientGone } from './client-abort.ts';
 import type { ServiceContext } from './context.ts';
 import { selectOutputs } from './outputs.ts';
-import { BODY, jsonRows, npyRows, parseJson, type Rows } from './request-rows.ts';
+import { BODY } from './request-rows.ts';
+import { requestBytes } from './request-cost.ts';
 import { NPY_TYPE, outputsJson, outputsNpy } from './response-formats.ts';
 
 export function registerV1Routes(app: FastifyInstance, context: ServiceContext): void {
-  const { info, batcher, metrics, limits } = context;
+  const { info, batcher, metrics, decoder } = context;
 
   app.get('/healthz', { config: { open: true } }, async (_request, reply) => {
     if (!context.readiness.ready) return reply.code(503).send({ status: 'shutting down' });
@@ -21,29 +22,24 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
 
   app.get('/v1/model', async () => info.card);
 
-  app.post<{ Body: Buffer; Querystring: { outputs?: string | string[] } }>(
+  app.post<{ Body: Buffer | undefined; Querystring: { outputs?: string | string[] } }>(
     '/v1/encode',
     { preParsing: admissionCheck(context) },
     async (request, reply) => {
       const npy = request.headers['content-type']?.startsWith(NPY_TYPE) ?? false;
-      let rows: Rows;
+      const decoded = await decoder.decode(npy ? 'npy' : 'json', request.body ?? Buffer.alloc(0));
       let asked: unknown = request.query.outputs;
-      if (npy) rows = npyRows(request.body, info, limits.maxRowsPerRequest);
-      else {
-        const parsed = parseJson(request.body, BODY);
-        rows = jsonRows(parsed, info, limits.maxRowsPerRequest);
-        const inBody = (parsed as { outputs?: unknown }).outputs;
-        if (inBody !== undefined && asked !== undefined)
-          throw new UserError(`give the outputs in ?outputs= or in the body's "outputs", not both`);
-        asked ??= inBody;
-      }
+      if (decoded.asked !== undefined && asked !== undefined)
+        throw new UserError(`give the outputs in ?outputs= or in the body's "outputs", not both`);
+      asked ??= decoded.asked;
       const outputs = selectOutputs(asked, info, asked === request.query.outputs ? '?outputs' : `${BODY} "outputs"`);
-      request.rows = rows.rows;
-      const result = await batcher.submit(rows.x, rows.rows, outputs, clientGone(reply));
-      metrics.rowsEncoded.inc(rows.rows);
-      if (!npy) return reply.type('application/json; charset=utf-8').send(outputsJson(result));
-      const { type, body } = outputsNpy(result);
-      return reply.type(type).send(body);
+      request.rows = decoded.rows;
+      chargeWork(context, request, requestBytes(info, decoded.rows, outputs));
+      const result = await batcher.submit(decoded.x, decoded.rows, outputs, clientGone(reply));
+      metrics.rowsEncoded.inc(decoded.rows);
+      const answer = npy ? outputsNpy(result) : outputsJson(result);
+      if (answer.length !== undefined) reply.header('content-length', answer.length);
+      return reply.type(answer.type).send(answer.body);
     },
   );
 }

@@ -2,12 +2,12 @@
  * `entropy-sc serve` (cli.md): the HTTP service for an exported encoder — /v1/encode, the Open
  * Inference Protocol (KServe v2 / Triton REST), /metrics — and the same protocol over gRPC, on
  * worker threads with micro-batching.
- * Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits 0.
+ * Runs until SIGTERM or SIGINT, then delivers the answers in flight and exits 0 (1 if one was lost).
  */
 import { Command, Option } from 'commander';
 import { PROVIDER_CHOICES } from '@entropy-sc/inference/providers';
 import { UserError } from '@entropy-sc/core/errors';
-import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../parse.ts';
+import { milliseconds, nonNegativeNumber, port, positiveInt, positiveNumber } from '../parse.ts';
 
 interface ServeFlags {
   model?: string;
@@ -25,6 +25,8 @@ interface ServeFlags {
   maxRows?: number;
   bodyLimitMb: number;
   timeoutMs: number;
+  sendTimeoutMs: number;
+  memoryBudgetMb?: number;
   shutdownTimeoutMs?: number;
   logLevel: string;
 }
@@ -37,11 +39,11 @@ export function registerServe(program: Command): void {
     )
     .option('--model <MODEL.onnx>', 'exported encoder (default: the shipped models/default.onnx)')
     .option('--host <address>', 'address to listen on (a non-loopback one needs a token or --insecure)', '127.0.0.1')
-    .option('--port <port>', 'port (0: any free one)', nonNegativeInt, 8080)
+    .option('--port <port>', 'port (0: any free one)', port, 8080)
     .option(
       '--grpc-port <port>',
       'port of the Open Inference Protocol over gRPC (inference.GRPCInferenceService); 0: no gRPC',
-      nonNegativeInt,
+      port,
       8081,
     )
     .addOption(
@@ -68,11 +70,22 @@ export function registerServe(program: Command): void {
     .option('--max-queue-rows <n>', 'rows that may wait for a worker; beyond, 503 with Retry-After', positiveInt, 16384)
     .option('--max-rows <n>', 'rows per request, 413 beyond (default: 16384 or --max-queue-rows if lower)', positiveInt)
     .option('--body-limit-mb <MiB>', 'largest request body (413 beyond)', positiveNumber, 64)
-    .option('--timeout-ms <ms>', 'a request not answered within this gets a 504', positiveInt, 20_000)
+    .option('--timeout-ms <ms>', 'a request not received and answered within this gets a 504', milliseconds, 20_000)
+    .option(
+      '--send-timeout-ms <ms>',
+      'a client that reads none of its answer for this long is cut off, and what the answer held is freed',
+      milliseconds,
+      10_000,
+    )
+    .option(
+      '--memory-budget-mb <MiB>',
+      'bytes all requests together may hold (bodies, rows, outputs, unsent answers); beyond, 503 with Retry-After (default: 1024, at most a quarter of the memory)',
+      positiveNumber,
+    )
     .option(
       '--shutdown-timeout-ms <ms>',
-      "after SIGTERM or SIGINT, longest wait for in-flight requests (default: --timeout-ms + 5 s; the bin's supervisor kills at 30 s)",
-      positiveInt,
+      "after SIGTERM or SIGINT, longest wait for the answers in flight to reach their clients (default: --timeout-ms + 5 s; the bin's supervisor kills at 30 s)",
+      milliseconds,
     )
     .addOption(
       new Option('--log-level <level>', 'JSON log lines on stdout')
@@ -100,6 +113,10 @@ export function registerServe(program: Command): void {
           maxRowsPerRequest: flags.maxRows ?? Math.min(16384, flags.maxQueueRows),
           bodyLimitBytes: Math.round(flags.bodyLimitMb * 1024 * 1024),
           timeoutMs: flags.timeoutMs,
+          sendTimeoutMs: flags.sendTimeoutMs,
+          ...(flags.memoryBudgetMb !== undefined && {
+            memoryBudgetBytes: Math.round(flags.memoryBudgetMb * 1024 * 1024),
+          }),
         },
         logger: { level: flags.logLevel },
       });
@@ -113,10 +130,10 @@ export function registerServe(program: Command): void {
           `entropy-sc: the Open Inference Protocol over gRPC (inference.GRPCInferenceService) on ${service.grpc.address}\n`,
         );
       const graceMs = flags.shutdownTimeoutMs ?? flags.timeoutMs + 5000;
-      const { clean } = await closeOnSignal(service, graceMs);
+      const { clean, lost } = await closeOnSignal(service, graceMs);
       if (!clean)
         throw new UserError(
-          `in-flight requests did not finish within ${graceMs} ms of the signal; their connections were closed`,
+          `${lost} answer${lost === 1 ? '' : 's'} in flight did not reach ${lost === 1 ? 'its client' : 'their clients'} (the client went away, or ${graceMs} ms after the signal passed)`,
         );
     });
 }

@@ -15,12 +15,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Histogram } from 'prom-client';
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
 import { VERSION } from '@entropy-sc/core/version';
-import { admissionCheck } from '../admission.ts';
+import { admit } from '../admission.ts';
 import { BearerCheck } from '../auth.ts';
 import type { ServiceContext } from '../context.ts';
 import { HttpError, ShuttingDownError } from '../http-error.ts';
 import { modelConfig } from '../model-config.ts';
 import { MODEL_VERSION } from '../oip/infer-response.ts';
+import { requestBytes } from '../request-cost.ts';
 import { grpcStatus } from './status.ts';
 import { modelInferResponse, parseModelInfer, type ModelInferRequest } from './tensors.ts';
 
@@ -102,7 +103,6 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
     };
 
   const tensor = (name: string, shape: number[]) => ({ name, datatype: 'FP32', shape });
-  const admit = admissionCheck(context);
   const handlers: Record<string, [open: boolean, handle: Handler]> = {
     ServerLive: [true, () => ({ live: true })],
     ServerReady: [true, () => ({ ready: readiness.ready })],
@@ -154,12 +154,17 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
       false,
       async (request, signal, note) => {
         checkModel(request);
-        await admit();
         const infer = parseModelInfer(request as unknown as ModelInferRequest, info, limits.maxRowsPerRequest);
-        note.rows = infer.rows;
-        const outputs = await batcher.submit(infer.x, infer.rows, infer.outputs, signal);
-        metrics.rowsEncoded.inc(infer.rows);
-        return modelInferResponse(info, infer, outputs);
+        // The received message, the rows and outputs, and the answer's message (as large as the outputs).
+        const charge = admit(context, requestBytes(info, infer.rows, infer.outputs, infer.outputs));
+        try {
+          note.rows = infer.rows;
+          const outputs = await batcher.submit(infer.x, infer.rows, infer.outputs, signal);
+          metrics.rowsEncoded.inc(infer.rows);
+          return modelInferResponse(info, infer, outputs);
+        } finally {
+          charge.release();
+        }
       },
     ],
   };

@@ -5,6 +5,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { UserError } from '@entropy-sc/core/errors';
 import { HttpError, QueueFullError, ShuttingDownError, WorkerCrashedError } from '../http-error.ts';
+import { BudgetExhaustedError } from '../memory-budget.ts';
 
 export type GrpcStatus = Pick<ServiceError, 'code' | 'details'>;
 
@@ -20,7 +21,7 @@ const BY_HTTP_STATUS: Record<number, status> = {
 /** The status answering `error`; `internal`: an error of the server itself (INTERNAL, to be logged). */
 export function grpcStatus(error: unknown): GrpcStatus & { internal: boolean } {
   if (error instanceof UserError) return { code: status.INVALID_ARGUMENT, details: error.message, internal: false };
-  if (error instanceof QueueFullError)
+  if (error instanceof QueueFullError || error instanceof BudgetExhaustedError)
     return { code: status.RESOURCE_EXHAUSTED, details: error.message, internal: false };
   if (error instanceof ShuttingDownError || error instanceof WorkerCrashedError)
     return { code: status.UNAVAILABLE, details: error.message, internal: false };

@@ -95,7 +95,8 @@ function inputRows(input: Record<string, unknown>, binary: Buffer, info: ModelIn
     throw new UserError(`${NAME}: ${binary.length} bytes follow the JSON header but no input has binary_data_size`);
   if (!Array.isArray(input.data))
     throw new UserError(`${where}: "data" is missing (or give binary_data_size and the bytes after the JSON)`);
-  return rowsFromElements((input.data as unknown[]).flat(Infinity), shape, where, '"data"');
+  // Nested at most as deep as the shape [N, D] (flat(Infinity) recursed on any depth a client sent).
+  return rowsFromElements((input.data as unknown[]).flat(1), shape, where, '"data"');
 }
 
 /** An input tensor's checked shape [rows, d] (count = rows · d elements). */

@@ -7,19 +7,23 @@
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '@entropy-sc/core/version';
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
-import { admissionCheck } from '../admission.ts';
+import { admissionCheck, chargeWork } from '../admission.ts';
 import { clientGone } from '../client-abort.ts';
 import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
-import { HEADER_LENGTH, parseInferRequest } from './infer-request.ts';
+import type { IncomingMessage } from 'node:http';
+import { readBody } from '../body-reader.ts';
+import { requestBytes } from '../request-cost.ts';
+import { HEADER_LENGTH } from './infer-request.ts';
 import { inferResponse, MODEL_VERSION } from './infer-response.ts';
 
 type ModelParams = { name: string; version?: string };
 
 export function registerOipRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { info, batcher, metrics, limits } = context;
-  const raw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, raw);
+  const { info, batcher, metrics, decoder, limits } = context;
+  app.addContentTypeParser('*', (_request: unknown, payload: IncomingMessage) =>
+    readBody(payload, limits.bodyLimitBytes),
+  );
 
   /** 404 unless the URL names this model (and, if any, version 1). */
   const checkModel = async (request: { params: ModelParams }) => {
@@ -60,28 +64,26 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
       url,
       {
         // The model is checked before the body is read.
-        preParsing: async (request) => {
+        preParsing: async (request, reply) => {
           await checkModel(request);
-          await admit();
+          await admit(request, reply);
         },
       },
       async (request, reply) => {
         const header = request.headers[HEADER_LENGTH];
-        const infer = parseInferRequest(
+        const { x, rows, infer } = await decoder.decode(
+          'oip',
           request.body ?? Buffer.alloc(0),
           Array.isArray(header) ? header[0] : header,
-          info,
-          limits.maxRowsPerRequest,
         );
-        request.rows = infer.rows;
-        const outputs = await batcher.submit(
-          infer.x,
-          infer.rows,
-          infer.outputs.map((o) => o.name),
-          clientGone(reply),
-        );
-        metrics.rowsEncoded.inc(infer.rows);
-        const { headers, body } = inferResponse(info, infer, outputs);
+        request.rows = rows;
+        const names = infer!.outputs.map((o) => o.name);
+        const mixed = infer!.outputs.some((o) => o.binary);
+        const builtJson = mixed ? infer!.outputs.filter((o) => !o.binary).map((o) => o.name) : [];
+        chargeWork(context, request, requestBytes(info, rows, names, builtJson));
+        const outputs = await batcher.submit(x, rows, names, clientGone(reply));
+        metrics.rowsEncoded.inc(rows);
+        const { headers, body } = await inferResponse(info, infer!, outputs);
         return reply.headers(headers).send(body);
       },
     );

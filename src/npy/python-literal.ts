@@ -18,9 +18,13 @@ export class PyLiteralSyntaxError extends Error {
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', "'": "'", '"': '"' };
 
+/** Deeper nesting than any .npy header has is refused rather than recursed into (a stack overflow). */
+const MAX_DEPTH = 32;
+
 /** Parses one Python literal that fills all of `text` (surrounding whitespace allowed). */
 export function parsePyLiteral(text: string): PyValue {
   let pos = 0;
+  let depth = 0;
 
   const fail = (what: string): never => {
     throw new PyLiteralSyntaxError(`${what} at character ${pos}`);
@@ -82,6 +86,15 @@ export function parsePyLiteral(text: string): PyValue {
   }
 
   function parseValue(): PyValue {
+    if (++depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
+    try {
+      return parseOne();
+    } finally {
+      depth--;
+    }
+  }
+
+  function parseOne(): PyValue {
     const char = peek();
     if (char === undefined) return fail('unexpected end');
     if (char === '{') {

@@ -1,10 +1,13 @@
 /**
  * `entropy-sc serve` as users run it (the real binary): SIGTERM while requests wait in the batcher
- * lets them finish and exits 0; a model that cannot be loaded is one line and exit 1.
+ * lets them finish and exits 0, and delivers large answers still being read whole; a model that
+ * cannot be loaded is one line and exit 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatNpyHeader } from '@entropy-sc/core/npy/header';
 
 const BIN = join(import.meta.dirname, '../../bin/entropy-sc.js');
 const MODEL = join(import.meta.dirname, 'fixtures/tiny-lowrank.onnx');
@@ -90,6 +93,66 @@ describe('entropy-sc serve (binary)', () => {
         reqId: expect.any(String),
         ms: expect.any(Number),
       });
+  });
+
+  it('on SIGTERM delivers every large answer its clients are still reading, whole, and exits 0', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--model', MODEL, '--port', '0', '--workers', '1', '--max-queue-rows', '65536'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // 16 384 rows with every output: an .npz of about 8 MB each, far beyond loopback's buffers.
+    const rows = 16384;
+    const body = Buffer.concat([
+      formatNpyHeader({ dtype: 'float32', shape: [rows, 16] }),
+      Buffer.from(new Float32Array(rows * 16).fill(0.5).buffer),
+    ]);
+    const responses = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<IncomingMessage>((resolve, reject) => {
+            const request = httpRequest(`${url}/v1/encode`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-npy', 'content-length': body.length },
+              agent: false,
+            });
+            request.on('response', resolve).on('error', reject);
+            request.end(body);
+          }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    for (const response of responses) response.pause();
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    const received = await Promise.all(
+      responses.map(
+        (response) =>
+          new Promise<{ bytes: number; expected: number; complete: boolean }>((resolve) => {
+            let bytes = 0;
+            response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+            response.on('close', () =>
+              resolve({ bytes, expected: Number(response.headers['content-length']), complete: response.complete }),
+            );
+            response.resume();
+          }),
+      ),
+    );
+    for (const r of received) {
+      expect(r.expected).toBeGreaterThan(7_000_000);
+      expect(r).toEqual({ bytes: r.expected, expected: r.expected, complete: true });
+    }
+    expect(await exited).toBe(0);
   });
 
   it('says in one line why it cannot load the model, and exits 1', () => {

@@ -1,0 +1,222 @@
+/**
+ * The service's per-request cost on one core: `entropy-sc serve` pinned to core 0 with one worker
+ * and one onnxruntime thread, autocannon (this process) pinned to core 1, and as the baseline a bare
+ * one-thread onnxruntime session of the same model on core 0 in the same run. Then the memory row:
+ * 16 clients sending maximal requests (every output) that they never read, beside normal load; the
+ * service's peak RSS against its memory budget. Linux with `taskset` and two cores or more.
+ * Standalone: node bin/run-ts.js bench/service-pinned.ts [MODEL.onnx]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { formatNpyHeader } from '@entropy-sc/core/npy/header';
+
+const BIN = join(import.meta.dirname, '../bin/entropy-sc.js');
+const RUN_TS = join(import.meta.dirname, '../bin/run-ts.js');
+const BARE = join(import.meta.dirname, 'bare-session.ts');
+const TWO = 'mean,variance';
+
+export interface PinnedRow {
+  label: string;
+  outputs: string;
+  rowsPerSecond: number;
+  baseline: number;
+  p50Ms: number;
+  p99Ms: number;
+  fiveHundreds: number;
+}
+
+export interface MemoryRow {
+  budgetMiB: number;
+  idleRssMiB: number;
+  peakRssMiB: number;
+  maximalSent: number;
+  maximal503: number;
+  normalRowsPerSecond: number;
+}
+
+export interface PinnedBench {
+  rows: PinnedRow[];
+  memory: MemoryRow;
+}
+
+const pin = (cores: string, pid = process.pid) =>
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+
+function bare(model: string, outputs: string, seconds: number): number {
+  const out = execFileSync('taskset', ['-c', '0', process.execPath, RUN_TS, BARE, model, outputs, String(seconds)], {
+    encoding: 'utf8',
+  });
+  return Number(out.trim());
+}
+
+async function startServer(model: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--model', model, '--port', '0', '--log-level', 'warn', ...args],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /on (http:\/\/\S+) with/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`entropy-sc serve exited (${code}): ${stderr}`)));
+  });
+  return { child, url };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function oipBody(name: string, rows: number, d: number, outputs: string) {
+  const x = Buffer.from(Float32Array.from({ length: rows * d }, (_, i) => Math.sin(0.1 * i)).buffer);
+  const json = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, d], parameters: { binary_data_size: x.length } }],
+      outputs: outputs.split(',').map((o) => ({ name: o, parameters: { binary_data: true } })),
+    }),
+  );
+  return {
+    path: `/v2/models/${name}/infer`,
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(json.length) },
+    body: Buffer.concat([json, x]),
+  };
+}
+
+async function load(url: string, request: ReturnType<typeof oipBody>, connections: number, seconds: number) {
+  const options = { url: url + request.path, method: 'POST' as const, ...request, connections };
+  await autocannon({ ...options, duration: 1 });
+  const result = await autocannon({ ...options, duration: seconds });
+  let ok = 0;
+  let fiveHundreds = 0;
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+    if (code === '200') ok += Number(count);
+    if (Number(code) >= 500) fiveHundreds += Number(count);
+  }
+  return { ok, fiveHundreds, duration: result.duration, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** Resident memory of a process and its descendants now, and their peaks (VmHWM), MiB. */
+function rss(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const own = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return own / 1024 + children.reduce((sum, child) => sum + rss(Number(child), field), 0);
+}
+
+export async function measurePinned(model: string, seconds = 5): Promise<PinnedBench> {
+  if (availableParallelism() < 2) throw new Error('the pinned rows need two cores');
+  const all = availableParallelism() - 1;
+  const { child, url } = await startServer(model, ['--workers', '1', '--threads', '1', '--max-queue-rows', '16384']);
+  const rows: PinnedRow[] = [];
+  try {
+    pin('0', child.pid!);
+    pin('1');
+    const card = (await (await fetch(`${url}/v1/model`)).json()) as { name: string; d: number };
+    const meta = (await (await fetch(`${url}/v2/models/${card.name}`)).json()) as { outputs: { name: string }[] };
+    const every = meta.outputs.map((o) => o.name).join(',');
+    const baselines = new Map([TWO, every].map((o) => [o, bare(model, o, seconds / 2)]));
+    const cases: [number, number, string][] = [
+      [64, 16, TWO],
+      [64, 16, every],
+      [16, 256, TWO],
+      [64, 1, TWO],
+    ];
+    for (const [connections, perRequest, outputs] of cases) {
+      const r = await load(url, oipBody(card.name, perRequest, card.d, outputs), connections, seconds);
+      rows.push({
+        label: `${connections} clients × ${perRequest} row${perRequest === 1 ? '' : 's'}, ${outputs === TWO ? TWO : 'every output'}`,
+        outputs,
+        rowsPerSecond: (r.ok * perRequest) / r.duration,
+        baseline: baselines.get(outputs)!,
+        p50Ms: r.p50,
+        p99Ms: r.p99,
+        fiveHundreds: r.fiveHundreds,
+      });
+    }
+  } finally {
+    pin(`0-${all}`);
+    await stop(child);
+  }
+  return { rows, memory: await measureMemory(model, seconds) };
+}
+
+/** 16 clients send maximal requests (every output) and never read them, beside 16 × 16-row normal load. */
+async function measureMemory(model: string, seconds: number): Promise<MemoryRow> {
+  const budgetMiB = 1024;
+  const { child, url } = await startServer(model, [
+    '--memory-budget-mb',
+    String(budgetMiB),
+    '--send-timeout-ms',
+    '60000',
+  ]);
+  try {
+    const card = (await (await fetch(`${url}/v1/model`)).json()) as { name: string; d: number };
+    const idleRssMiB = rss(child.pid!, 'VmRSS');
+    const rows = 16384;
+    const body = Buffer.concat([
+      formatNpyHeader({ dtype: 'float32', shape: [rows, card.d] }),
+      Buffer.from(Float32Array.from({ length: rows * card.d }, (_, i) => Math.sin(0.1 * i)).buffer),
+    ]);
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 16 },
+        () =>
+          new Promise<number>((resolve) => {
+            const request = httpRequest(`${url}/v1/encode`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-npy', 'content-length': body.length },
+              agent: false,
+            });
+            // Never read: the answer stays with the service until the send timeout.
+            request.on('response', (response) => (response.pause(), resolve(response.statusCode ?? 0)));
+            request.on('error', () => resolve(0));
+            request.end(body);
+          }),
+      ),
+    );
+    const normal = await load(url, oipBody(card.name, 16, card.d, TWO), 16, seconds);
+    return {
+      budgetMiB,
+      idleRssMiB,
+      peakRssMiB: rss(child.pid!, 'VmHWM'),
+      maximalSent: statuses.length,
+      maximal503: statuses.filter((s) => s === 503).length,
+      normalRowsPerSecond: (normal.ok * 16) / normal.duration,
+    };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+export function pinnedTable(bench: PinnedBench): string[] {
+  const m = bench.memory;
+  return [
+    'Service on one core (`serve --workers 1 --threads 1` pinned to core 0, autocannon pinned to core 1, OIP binary; baseline: a bare one-thread onnxruntime session of the same model, 1024-row batches, on core 0 in the same run):',
+    '',
+    '| load | rows/s | bare session rows/s | service / bare | p50 ms | p99 ms | 5xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...bench.rows.map(
+      (r) =>
+        `| ${r.label} | ${r.rowsPerSecond.toFixed(0)} | ${r.baseline.toFixed(0)} | ${(r.rowsPerSecond / r.baseline).toFixed(2)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.fiveHundreds} |`,
+    ),
+    '',
+    `Memory: ${m.maximalSent} clients each sent a maximal request (16 384 rows, every output) and never read the answer, beside 16 clients × 16 rows (${m.normalRowsPerSecond.toFixed(0)} rows/s): ${m.maximalSent - m.maximal503} were answered, ${m.maximal503} got 503; peak RSS ${m.peakRssMiB.toFixed(0)} MiB against a budget of ${m.budgetMiB} MiB plus ${m.idleRssMiB.toFixed(0)} MiB idle.`,
+  ];
+}
+
+if (process.argv.some((arg) => arg.endsWith('service-pinned.ts'))) {
+  const { defaultModelPath } = await import('@entropy-sc/inference/default-model');
+  const model = process.argv.find((arg) => arg.endsWith('.onnx')) ?? defaultModelPath;
+  process.stdout.write(pinnedTable(await measurePinned(model)).join('\n') + '\n');
+}

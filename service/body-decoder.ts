@@ -1,0 +1,86 @@
+/**
+ * Decodes request bodies without blocking the event loop: small ones on it (a worker hop would cost
+ * more than they do), large ones in a worker thread of their own. A worker that dies fails the
+ * bodies it held (500) and is started again for the next one.
+ */
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
+import { decodeBody, type BodyKind, type DecodedBody } from './body-decoding.ts';
+import type { DecodeJob, DecodeMessage, DecoderInit } from './decode-protocol.ts';
+import { HttpError } from './http-error.ts';
+
+/** Bodies up to this many bytes are decoded on the event loop (about a millisecond of work). */
+export const INLINE_BODY_BYTES = 256 * 1024;
+
+const ENTRY = new URL('./decode-worker.ts', import.meta.url);
+
+interface Job {
+  resolve(decoded: DecodedBody): void;
+  reject(error: unknown): void;
+}
+
+export class BodyDecoder {
+  private worker: Promise<Worker> | null = null;
+  private readonly jobs = new Map<number, Job>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly init: DecoderInit) {}
+
+  /** Starts the worker now rather than at the first large body. */
+  warm(): Promise<void> {
+    return this.ensure().then(() => undefined);
+  }
+
+  decode(kind: BodyKind, body: Buffer, headerLength?: string): Promise<DecodedBody> {
+    if (body.length <= INLINE_BODY_BYTES)
+      return Promise.resolve().then(() => decodeBody(kind, body, headerLength, this.init.info, this.init.maxRows));
+    // The worker takes the bytes: moved when the body owns its buffer, copied otherwise.
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+    const bytes = own ? new Uint8Array(body.buffer, 0, body.byteLength) : new Uint8Array(body);
+    return this.ensure().then(
+      (worker) =>
+        new Promise<DecodedBody>((resolve, reject) => {
+          const job: DecodeJob = { id: this.nextId++, kind, body: bytes, headerLength };
+          this.jobs.set(job.id, { resolve, reject });
+          worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
+        }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await (await worker).terminate();
+  }
+
+  private ensure(): Promise<Worker> {
+    if (this.closed) return Promise.reject(new Error('the body decoder is closed'));
+    this.worker ??= new Promise<Worker>((resolve, reject) => {
+      const worker = startTsWorker(ENTRY, this.init);
+      worker.once('message', () => resolve(worker));
+      worker.on('message', (message: DecodeMessage | { ready: true }) => {
+        if (!('id' in message)) return;
+        const job = this.jobs.get(message.id);
+        this.jobs.delete(message.id);
+        if ('decoded' in message) job?.resolve(message.decoded);
+        // An unexpected error's message is for the log, not the client (the error handler says 500).
+        else
+          job?.reject(
+            message.status >= 500 ? new Error(message.message) : new HttpError(message.status, message.message),
+          );
+      });
+      worker.once('exit', (code) => {
+        this.worker = null;
+        reject(new Error(`the body decoder's worker exited (code ${code})`));
+        for (const job of this.jobs.values())
+          job.reject(
+            new HttpError(500, 'the worker decoding this request body stopped unexpectedly; retry the request'),
+          );
+        this.jobs.clear();
+      });
+    });
+    return this.worker;
+  }
+}

@@ -1,0 +1,21 @@
+/** Messages between the body decoder (main thread) and its worker (decode-worker.ts). */
+import type { BodyKind, DecodedBody } from './body-decoding.ts';
+import type { ModelInfo } from './model-info.ts';
+
+/** workerData of the decode worker */
+export interface DecoderInit {
+  info: ModelInfo;
+  maxRows: number;
+}
+
+/** main → worker */
+export interface DecodeJob {
+  id: number;
+  kind: BodyKind;
+  /** the body (transferred) */
+  body: Uint8Array;
+  headerLength?: string;
+}
+
+/** worker → main: the rows, or the error's status and message */
+export type DecodeMessage = { id: number; decoded: DecodedBody } | { id: number; status: number; message: string };
