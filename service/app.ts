@@ -6,6 +6,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import { BearerCheck } from './auth.ts';
+import { decodedBody } from './content-encoding.ts';
 import type { ServiceContext } from './context.ts';
 import { HttpError, ShuttingDownError } from './http-error.ts';
 import { registerOipRoutes } from './oip/routes.ts';
@@ -50,6 +51,12 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
         });
     });
   }
+
+  app.addHook('preParsing', async (request, _reply, payload) =>
+    request.method === 'GET' || request.method === 'HEAD'
+      ? payload
+      : decodedBody(request.headers, payload, context.limits.bodyLimitBytes),
+  );
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

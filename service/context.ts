@@ -1,14 +1,17 @@
-/** What the routes share: the model, the batcher, the metrics, the limits and the readiness flag. */
-import type { MicroBatcher } from './batcher.ts';
+/** What the routes share: the served models (each with its batcher), the metrics, the limits and the readiness flag. */
 import type { ServiceMetrics } from './metrics.ts';
-import type { ModelInfo } from './model-info.ts';
+import type { ModelMetrics } from './model-metrics.ts';
 import type { LimitOptions } from './options.ts';
+import type { ModelSet } from './repository/model-set.ts';
 
 export interface ServiceContext {
-  info: ModelInfo;
-  batcher: MicroBatcher;
+  models: ModelSet;
   metrics: ServiceMetrics;
+  /** per-model fit and volume (labels: the served models' names only) */
+  modelMetrics: ModelMetrics;
   limits: LimitOptions;
+  /** how every model is run: workers per model, the execution provider */
+  serving: { instances: number; provider: string };
   /** false from the start of a shutdown on: health says so, encode requests get 503 */
   readiness: { ready: boolean };
 }

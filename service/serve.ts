@@ -1,6 +1,7 @@
 /**
- * `entropy-sc serve` as a library: the worker pool, the micro-batcher, the fastify app, listening,
- * and a graceful close (readiness false, no new requests, in-flight ones finish, workers stop).
+ * `entropy-sc serve` as a library: per served model a worker pool and a micro-batcher, the fastify
+ * app, listening, and a graceful close (readiness false, no new requests, in-flight ones finish,
+ * workers stop).
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
@@ -10,11 +11,17 @@ import { MicroBatcher } from './batcher.ts';
 import type { ServiceContext } from './context.ts';
 import { ServiceMetrics } from './metrics.ts';
 import type { ModelInfo } from './model-info.ts';
+import { ModelMetrics, observingFit } from './model-metrics.ts';
 import { checkLimits, DEFAULT_LIMITS, poolSize, type LimitOptions, type PoolSize } from './options.ts';
+import { ModelSet, type ServedModel } from './repository/model-set.ts';
+import type { ModelSource } from './repository/model-sources.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface ServeOptions {
-  modelPath: string;
+  /** one model file (served under its card's name, version 1); or give `models` */
+  modelPath?: string;
+  /** several models (e.g. a repository's, from scanRepository) */
+  models?: ModelSource[];
   host?: string;
   /** 0: any free port */
   port?: number;
@@ -32,7 +39,10 @@ export interface ServeOptions {
 export interface RunningService {
   /** e.g. http://127.0.0.1:8080 */
   url: string;
+  /** the first served model's */
   info: ModelInfo;
+  models: ModelSet;
+  /** each model's pool */
   size: PoolSize;
   app: FastifyInstance;
   /** readiness false, stop accepting, let in-flight requests finish, stop the workers */
@@ -48,33 +58,65 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   checkLimits(limits);
   const size = poolSize(options.pool ?? {});
 
-  let batcher: MicroBatcher | undefined;
+  const sources =
+    options.models ?? (options.modelPath !== undefined ? [{ path: options.modelPath, version: '1' }] : []);
+  if (sources.length === 0) throw new UserError('no model to serve (give a model file or a repository)');
+
+  let models: ModelSet | undefined;
   let app: FastifyInstance | undefined;
-  const metrics = new ServiceMetrics(() => ({
-    rows: batcher?.queuedRows ?? 0,
-    requests: batcher?.queuedRequests ?? 0,
+  const metrics = new ServiceMetrics(() => models?.queued() ?? { rows: 0, requests: 0 });
+  const pools: WorkerPool[] = [];
+  const closePools = () => Promise.all(pools.map((pool) => pool.close()));
+  try {
+    // One after the other: each pool's workers load their model with all the cores.
+    for (const source of sources)
+      pools.push(
+        await WorkerPool.start({
+          modelPath: source.path,
+          provider: options.provider,
+          workers: size.workers,
+          threadsPerWorker: size.threadsPerWorker,
+          entry: options.workerEntry,
+          onRestart: (reason) => {
+            metrics.workerRestarts.inc();
+            app?.log.warn({ reason, model: source.name ?? source.path }, 'encode worker replaced');
+          },
+        }),
+      );
+  } catch (error) {
+    await closePools();
+    throw error;
+  }
+  const names = sources.map((source, i) => source.name ?? pools[i]!.info.card.name);
+  const modelMetrics = new ModelMetrics(metrics.registry, names);
+  const served: ServedModel[] = sources.map((source, i) => ({
+    name: names[i]!,
+    version: source.version,
+    info: pools[i]!.info,
+    batcher: new MicroBatcher(observingFit(pools[i]!, names[i]!, modelMetrics), limits, {
+      batch: (rows) => metrics.batchRows.observe(rows),
+      rejected: (reason) => metrics.rejected.inc({ reason }),
+    }),
   }));
-  const pool = await WorkerPool.start({
-    modelPath: options.modelPath,
-    provider: options.provider,
-    workers: size.workers,
-    threadsPerWorker: size.threadsPerWorker,
-    entry: options.workerEntry,
-    onRestart: (reason) => {
-      metrics.workerRestarts.inc();
-      app?.log.warn({ reason }, 'encode worker replaced');
-    },
-  });
-  batcher = new MicroBatcher(pool, limits, {
-    batch: (rows) => metrics.batchRows.observe(rows),
-    rejected: (reason) => metrics.rejected.inc({ reason }),
-  });
-  const context: ServiceContext = { info: pool.info, batcher, metrics, limits, readiness: { ready: true } };
+  try {
+    models = new ModelSet(served);
+  } catch (error) {
+    await closePools();
+    throw error;
+  }
+  const context: ServiceContext = {
+    models,
+    metrics,
+    modelMetrics,
+    limits,
+    serving: { instances: size.workers, provider: options.provider ?? 'cpu' },
+    readiness: { ready: true },
+  };
   app = buildApp(context, { token: options.token, logger: options.logger });
   try {
     await app.listen({ host, port: options.port ?? 8080 });
   } catch (error) {
-    await pool.close();
+    await closePools();
     throw listenError(error, host, options.port ?? 8080);
   }
   const address = app.server.address();
@@ -83,19 +125,20 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   const running = app;
   return {
     url: `http://${shown}:${port}`,
-    info: pool.info,
+    info: pools[0]!.info,
+    models,
     size,
     app,
     async close() {
       context.readiness.ready = false;
       await running.close();
-      await context.batcher.drained();
-      await pool.close();
+      await context.models.drained();
+      await closePools();
     },
     async abort() {
       context.readiness.ready = false;
       running.server.closeAllConnections();
-      await pool.close();
+      await closePools();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The contract's own endpoints (cli.md `serve`): POST /v1/encode with JSON or .npy rows, answered in
- * the same format; GET /v1/model (the model card); GET /healthz.
+ * the same format; GET /v1/model (the model card); GET /healthz. `?model=NAME` where several are served.
  */
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
@@ -12,19 +12,21 @@ import { BODY, jsonRows, npyRows, parseJson, type Rows } from './request-rows.ts
 import { NPY_TYPE, outputsJson, outputsNpy } from './response-formats.ts';
 
 export function registerV1Routes(app: FastifyInstance, context: ServiceContext): void {
-  const { info, batcher, metrics, limits } = context;
+  const { models, metrics, modelMetrics, limits } = context;
+  type ModelQuery = { model?: string | string[] };
 
   app.get('/healthz', { config: { open: true } }, async (_request, reply) => {
     if (!context.readiness.ready) return reply.code(503).send({ status: 'shutting down' });
-    return { status: 'ok', model: info.card.name };
+    return { status: 'ok', model: models.list[0]!.info.card.name, models: models.names };
   });
 
-  app.get('/v1/model', async () => info.card);
+  app.get<{ Querystring: ModelQuery }>('/v1/model', async (request) => models.pick(request.query.model).info.card);
 
-  app.post<{ Body: Buffer; Querystring: { outputs?: string | string[] } }>(
+  app.post<{ Body: Buffer; Querystring: { outputs?: string | string[] } & ModelQuery }>(
     '/v1/encode',
-    { preParsing: admissionCheck(context) },
+    { preParsing: admissionCheck(context, (request) => models.pick(request.query.model)) },
     async (request, reply) => {
+      const { name, info, batcher } = models.pick(request.query.model);
       const npy = request.headers['content-type']?.startsWith(NPY_TYPE) ?? false;
       let rows: Rows;
       let asked: unknown = request.query.outputs;
@@ -41,6 +43,7 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
       request.rows = rows.rows;
       const result = await batcher.submit(rows.x, rows.rows, outputs, clientGone(reply));
       metrics.rowsEncoded.inc(rows.rows);
+      modelMetrics.encoded(name, rows.rows);
       if (!npy) return reply.type('application/json; charset=utf-8').send(outputsJson(result));
       const { type, body } = outputsNpy(result);
       return reply.type(type).send(body);

@@ -2,13 +2,12 @@
  * An Open Inference Protocol inference response: outputs as JSON tensors (flat row-major data), or
  * as binary data after the JSON (binary tensor data extension), as each was asked for.
  */
-import type { ModelInfo, Outputs } from '../model-info.ts';
+import type { Outputs } from '../model-info.ts';
+import type { ServedModel } from '../repository/model-set.ts';
 import { HEADER_LENGTH, type InferRequest } from './infer-request.ts';
 
-export const MODEL_VERSION = '1';
-
 export function inferResponse(
-  info: ModelInfo,
+  model: ServedModel,
   request: InferRequest,
   outputs: Outputs,
 ): { headers: Record<string, string>; body: Buffer | string } {
@@ -21,8 +20,8 @@ export function inferResponse(
     return { ...head, parameters: { binary_data_size: tensor.data.byteLength } };
   });
   const json = JSON.stringify({
-    model_name: info.card.name,
-    model_version: MODEL_VERSION,
+    model_name: model.name,
+    model_version: model.version,
     ...(request.id !== undefined && { id: request.id }),
     outputs: tensors,
   });
