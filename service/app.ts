@@ -10,6 +10,7 @@ import { decodedBody } from './content-encoding.ts';
 import type { ServiceContext } from './context.ts';
 import { HttpError, ShuttingDownError } from './http-error.ts';
 import { registerOipRoutes } from './oip/routes.ts';
+import { registerPageRoutes } from './page/routes.ts';
 import { NPY_TYPE } from './response-formats.ts';
 import { registerV1Routes } from './v1-routes.ts';
 
@@ -94,6 +95,7 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     return context.metrics.registry.metrics();
   });
   registerV1Routes(app, context);
+  registerPageRoutes(app);
   void app.register(async (oip) => registerOipRoutes(oip, context));
   return app;
 }
