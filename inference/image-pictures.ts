@@ -5,26 +5,15 @@
  */
 import { createRaster, encodePng, type Raster, type Rgb } from '@entropy-sc/core/plot/rgb-image';
 import type { ImagePatches } from './image-patches.ts';
+import { overlapAverage } from './overlap-average.ts';
 
 const GAP = 4;
 
 /** @param reconstruction W̃ν per patch [patches, P²] */
 export function reconstructionPng(patches: ImagePatches, reconstruction: Float32Array, p: number): Uint8Array {
-  const { image, tops, lefts } = patches;
+  const { image } = patches;
   const { width, height } = image;
-  const sum = new Float64Array(width * height);
-  const count = new Uint16Array(width * height);
-  let k = 0;
-  for (const top of tops)
-    for (const left of lefts) {
-      for (let i = 0; i < p; i++)
-        for (let j = 0; j < p; j++) {
-          const at = (top + i) * width + left + j;
-          sum[at]! += reconstruction[k * p * p + i * p + j]!;
-          count[at]!++;
-        }
-      k++;
-    }
+  const rebuilt = overlapAverage({ width, height, tops: patches.tops, lefts: patches.lefts }, reconstruction, p);
   // ±3 RMS of the input is the gray range (whitened images have heavy tails; the max would wash it out)
   let squares = 0;
   for (const v of image.pixels) squares += v * v;
@@ -33,12 +22,7 @@ export function reconstructionPng(patches: ImagePatches, reconstruction: Float32
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       setGray(raster, x, y, image.pixels[y * width + x]! / scale);
-      setGray(
-        raster,
-        width + GAP + x,
-        y,
-        count[y * width + x]! > 0 ? sum[y * width + x]! / count[y * width + x]! / scale : 0,
-      );
+      setGray(raster, width + GAP + x, y, rebuilt[y * width + x]! / scale);
     }
   return encodePng(raster);
 }

@@ -9,6 +9,7 @@ import { BearerCheck } from './auth.ts';
 import { decodedBody } from './content-encoding.ts';
 import type { ServiceContext } from './context.ts';
 import { HttpError, ShuttingDownError } from './http-error.ts';
+import { registerImageRoutes } from './image/image-routes.ts';
 import { registerOipRoutes } from './oip/routes.ts';
 import { registerPageRoutes } from './page/routes.ts';
 import { NPY_TYPE } from './response-formats.ts';
@@ -95,6 +96,7 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     return context.metrics.registry.metrics();
   });
   registerV1Routes(app, context);
+  registerImageRoutes(app, context);
   registerPageRoutes(app);
   void app.register(async (oip) => registerOipRoutes(oip, context));
   return app;

@@ -2,10 +2,13 @@
 import type { ServiceMetrics } from './metrics.ts';
 import type { ModelMetrics } from './model-metrics.ts';
 import type { LimitOptions } from './options.ts';
+import type { PrepPool } from './image/prep-pool.ts';
 import type { ModelSet } from './repository/model-set.ts';
 
 export interface ServiceContext {
   models: ModelSet;
+  /** decodes and whitens images off the event loop */
+  prep: PrepPool;
   metrics: ServiceMetrics;
   /** per-model fit and volume (labels: the served models' names only) */
   modelMetrics: ModelMetrics;

@@ -5,6 +5,8 @@
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
+import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import { modelWhitens, patchSize } from '@entropy-sc/inference/image-patches';
 import { buildApp } from './app.ts';
 import { checkExposure } from './auth.ts';
 import { MicroBatcher } from './batcher.ts';
@@ -13,6 +15,7 @@ import { ServiceMetrics } from './metrics.ts';
 import type { ModelInfo } from './model-info.ts';
 import { ModelMetrics, observingFit } from './model-metrics.ts';
 import { checkLimits, DEFAULT_LIMITS, poolSize, type LimitOptions, type PoolSize } from './options.ts';
+import { PrepPool } from './image/prep-pool.ts';
 import { ModelSet, type ServedModel } from './repository/model-set.ts';
 import type { ModelSource } from './repository/model-sources.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -66,7 +69,9 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   let app: FastifyInstance | undefined;
   const metrics = new ServiceMetrics(() => models?.queued() ?? { rows: 0, requests: 0 });
   const pools: WorkerPool[] = [];
-  const closePools = () => Promise.all(pools.map((pool) => pool.close()));
+  // Started on the first image request: most services are sent rows only.
+  const prep = new PrepPool(Math.max(1, Math.ceil(size.workers / 4)));
+  const closePools = () => Promise.all([...pools.map((pool) => pool.close()), prep.close()]);
   try {
     // One after the other: each pool's workers load their model with all the cores.
     for (const source of sources)
@@ -89,16 +94,17 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   }
   const names = sources.map((source, i) => source.name ?? pools[i]!.info.card.name);
   const modelMetrics = new ModelMetrics(metrics.registry, names);
-  const served: ServedModel[] = sources.map((source, i) => ({
-    name: names[i]!,
-    version: source.version,
-    info: pools[i]!.info,
-    batcher: new MicroBatcher(observingFit(pools[i]!, names[i]!, modelMetrics), limits, {
-      batch: (rows) => metrics.batchRows.observe(rows),
-      rejected: (reason) => metrics.rejected.inc({ reason }),
-    }),
-  }));
   try {
+    const served: ServedModel[] = sources.map((source, i) => ({
+      name: names[i]!,
+      version: source.version,
+      info: pools[i]!.info,
+      image: imageGeometry(pools[i]!.info.card),
+      batcher: new MicroBatcher(observingFit(pools[i]!, names[i]!, modelMetrics), limits, {
+        batch: (rows) => metrics.batchRows.observe(rows),
+        rejected: (reason) => metrics.rejected.inc({ reason }),
+      }),
+    }));
     models = new ModelSet(served);
   } catch (error) {
     await closePools();
@@ -106,6 +112,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   }
   const context: ServiceContext = {
     models,
+    prep,
     metrics,
     modelMetrics,
     limits,
@@ -141,6 +148,17 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       await closePools();
     },
   };
+}
+
+/**
+ * A model of P×P windows (the card's patch, else √D) takes images as `encode --data images:` does:
+ * windows at stride P/2, whitened unless its card says not.
+ */
+function imageGeometry(card: ModelCard): ServedModel['image'] {
+  const side = Math.round(Math.sqrt(card.d));
+  if (card.preprocessing === undefined || side * side !== card.d) return undefined;
+  const patch = patchSize(card);
+  return { patch, stride: Math.max(1, Math.floor(patch / 2)), whiten: modelWhitens(card) };
 }
 
 function listenError(error: unknown, host: string, port: number): Error {

@@ -14,6 +14,8 @@ export interface ServedModel {
   version: string;
   info: ModelInfo;
   batcher: MicroBatcher;
+  /** how the model's windows are cut from an image, when its input is a square window */
+  image?: { patch: number; stride: number; whiten: boolean };
 }
 
 export class ModelSet {
@@ -46,12 +48,13 @@ export class ModelSet {
   }
 
   /**
-   * The model of a /v1 request: `?model=NAME`, or the only one served; with several and none named,
-   * a 400 that lists them.
+   * The model of a /v1 request: `?model=NAME`, or the only one served (that `fits`); with several and
+   * none named, a 400 that lists them.
    */
-  pick(query: unknown): ServedModel {
+  pick(query: unknown, fits: (model: ServedModel) => boolean = () => true): ServedModel {
     if (query === undefined) {
-      if (this.list.length === 1) return this.list[0]!;
+      const candidates = this.list.filter(fits);
+      if (candidates.length === 1) return candidates[0]!;
       throw new UserError(`this server serves several models (${this.quoted()}): name one with ?model=NAME`);
     }
     if (typeof query !== 'string') throw new UserError('?model= must be given once');
