@@ -69,7 +69,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   let app: FastifyInstance | undefined;
   const metrics = new ServiceMetrics(() => models?.queued() ?? { rows: 0, requests: 0 });
   const pools: WorkerPool[] = [];
-  // Started on the first image request: most services are sent rows only.
+  // Started only where a served model takes images.
   const prep = new PrepPool(Math.max(1, Math.ceil(size.workers / 4)));
   const closePools = () => Promise.all([...pools.map((pool) => pool.close()), prep.close()]);
   try {
@@ -106,6 +106,8 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       }),
     }));
     models = new ModelSet(served);
+    // In the background: a failure to start shows on the first image request.
+    if (served.some((m) => m.image)) prep.start().catch(() => undefined);
   } catch (error) {
     await closePools();
     throw error;

@@ -22,12 +22,17 @@ export class PrepPool {
   private closing = false;
   private started: Promise<unknown> | undefined;
 
-  /** @param workers started on the first job */
+  /** @param workers started by start() or the first job */
   constructor(private readonly workers: number) {}
+
+  /** Starts the workers now, if not yet (their start takes seconds). */
+  start(): Promise<unknown> {
+    return (this.started ??= Promise.all(Array.from({ length: this.workers }, () => this.spawn())));
+  }
 
   /** @param bytes the encoded image, owned by the pool from now on (its buffer moves to a worker) */
   async prepare(bytes: Uint8Array, options: Omit<PrepJob, 'id' | 'bytes'>): Promise<PreparedImage> {
-    await (this.started ??= Promise.all(Array.from({ length: this.workers }, () => this.spawn())));
+    await this.start();
     let slot: Slot | undefined;
     for (const s of this.slots) if (!slot || s.jobs.size < slot.jobs.size) slot = s;
     if (!slot) throw new Error('no image preparation worker');

@@ -124,21 +124,23 @@ const RAMP = [
   [253, 231, 37],
 ];
 
+/** Colours span the 2nd to 98th percentile (a few extreme windows would flatten the rest); the numbers are the full range. */
 function drawHeat(canvas, grid) {
   const [rows, cols] = [grid.length, grid[0].length];
   const values = grid.flat();
-  const min = Math.min(...values);
-  const max = Math.max(...values);
+  const sorted = [...values].sort((a, b) => a - b);
+  const lo = sorted[Math.floor(0.02 * (sorted.length - 1))];
+  const hi = sorted[Math.ceil(0.98 * (sorted.length - 1))];
   const pixels = new ImageData(cols, rows);
   for (let i = 0; i < values.length; i++) {
-    const t = max > min ? (values[i] - min) / (max - min) : 0.5;
+    const t = hi > lo ? Math.max(0, Math.min(1, (values[i] - lo) / (hi - lo))) : 0.5;
     const s = t * (RAMP.length - 1);
     const k = Math.min(RAMP.length - 2, Math.floor(s));
     const f = s - k;
     pixels.data.set([...RAMP[k].map((a, c) => Math.round(a + f * (RAMP[k + 1][c] - a))), 255], 4 * i);
   }
   paint(canvas, pixels);
-  return { min, max, mean: values.reduce((a, b) => a + b, 0) / values.length };
+  return { min: sorted[0], max: sorted[sorted.length - 1], mean: values.reduce((a, b) => a + b, 0) / values.length };
 }
 
 function paint(canvas, pixels) {
