@@ -10,6 +10,7 @@ import { defaultModelPath } from '@entropy-sc/inference/default-model';
 import { measureBarsRun } from './bars-run.ts';
 import { encodeTable, measureEncode } from './encode-throughput.ts';
 import { measureEpochRun } from './epoch-run.ts';
+import { imageTable, measureImageService } from './image-throughput.ts';
 import { measureNativeStep } from './native-throughput.ts';
 import { measureService, serviceTable } from './service-throughput.ts';
 import { measureTorch } from './torch-baseline.ts';
@@ -32,6 +33,7 @@ const rows = [
 const bars = await measureBarsRun(1);
 const service = await measureService(defaultModelPath);
 const encode = await measureEncode(defaultModelPath);
+const images = await measureImageService(defaultModelPath, 20);
 const epoch = await measureEpochRun({}, 3);
 const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag') && !r.name.includes('naive'));
 const torch = measureTorch(epoch.threads, 15, epoch.n);
@@ -81,6 +83,8 @@ const lines = [
   ...serviceTable(service),
   '',
   ...encodeTable(encode),
+  '',
+  ...imageTable(images),
   '',
   "% of matMul bound: the time the step's matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.",
   '',
