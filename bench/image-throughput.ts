@@ -77,8 +77,10 @@ export async function measureImageService(modelPath: string, seconds = 8): Promi
       headers: { 'content-type': 'image/png' },
       body: bytes,
       connections: CLIENTS,
+      // 8 images in flight take seconds each on a small machine: autocannon's 10 s default would cut them.
+      timeout: 120,
     };
-    await autocannon({ ...options, duration: 2 });
+    await autocannon({ ...options, amount: CLIENTS });
     const result = await autocannon({ ...options, duration: seconds });
     const statuses: Record<string, number> = {};
     for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = Number(count);
