@@ -1,113 +1,94 @@
 /**
- * Images through `POST /v1/encode-image` (a 512×512 PNG, 8 concurrent clients, `entropy-sc serve` as
- * a child process) against the library's image encoding of the same file in this process (decode,
- * whiten, cut the windows, encode with the default threads), same outputs, same run: images/s,
- * windows/s and their ratio.
+ * Encoding images (issue 23): the shipped 512×512 images through the image model (whitening and
+ * windows in the ONNX graph) against the same images through the TypeScript whitening and the patch
+ * model, both at stride 8 with every output, in the same run; and the whitening's share of each.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { decodeImage } from '@entropy-sc/core/data/image-file';
+import { defaultImagesDir } from '@entropy-sc/core/data/default-images';
+import { grayFromPixels, readImagePixels, type ImagePixels } from '@entropy-sc/core/data/image-file';
 import { whitenImage } from '@entropy-sc/core/data/whiten';
-import { cutPatches, modelWhitens, patchSize } from '@entropy-sc/inference/image-patches';
-import { loadEncoder } from '@entropy-sc/inference/model';
+import { readModelFile } from '@entropy-sc/inference/card';
+import { buildImageModel } from '@entropy-sc/inference/image-model-build';
+import { loadModel, type EncoderModel } from '@entropy-sc/inference/model';
 
-const BIN = join(import.meta.dirname, '../bin/entropy-sc.js');
-const IMAGE = join(import.meta.dirname, '../data/natural-images/camera.png');
-const OUTPUTS = ['mean', 'variance', 'elbo'] as const;
-const CLIENTS = 8;
+const SQUARE = ['astronaut.png', 'brick.png', 'camera.png', 'grass.png', 'gravel.png'];
+const STRIDE = 8;
 
 export interface ImageBench {
-  windows: number;
-  libraryImagesPerSecond: number;
-  serviceImagesPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  statuses: Record<string, number>;
+  threads: number;
+  images: number;
+  windowsPerImage: number;
+  /** seconds per image, every output */
+  imageModel: number;
+  /** the image model given all images in one batch */
+  imageModelBatched: number;
+  tsAndPatchModel: number;
+  /** seconds per image of the whitening alone: the graph pruned to `whitened`, and core's TypeScript */
+  graphWhitening: number;
+  tsWhitening: number;
 }
 
-async function libraryRate(
-  modelPath: string,
-  bytes: Buffer,
-  seconds: number,
-): Promise<{ rate: number; windows: number }> {
-  const model = await loadEncoder(modelPath);
-  try {
-    const p = patchSize(model.card);
-    const once = async () => {
-      const gray = decodeImage(bytes, 'camera.png');
-      const patches = cutPatches(modelWhitens(model.card) ? whitenImage(gray) : gray, p, p / 2);
-      const rows = patches.tops.length * patches.lefts.length;
-      await model.run(patches.x, rows, OUTPUTS);
-      return rows;
-    };
-    const windows = await once();
-    let done = 0;
-    const start = performance.now();
-    while (performance.now() - start < seconds * 1000) {
-      await once();
-      done++;
-    }
-    return { rate: done / ((performance.now() - start) / 1000), windows };
-  } finally {
-    await model.close();
-  }
+async function secondsPerImage(images: ImagePixels[], run: (image: ImagePixels) => Promise<unknown>): Promise<number> {
+  await run(images[0]!); // warm-up: sessions, plans
+  const started = performance.now();
+  for (const image of images) await run(image);
+  return (performance.now() - started) / 1000 / images.length;
 }
 
-export async function measureImageService(modelPath: string, seconds = 8): Promise<ImageBench> {
-  const bytes = readFileSync(IMAGE);
-  const library = await libraryRate(modelPath, bytes, seconds);
-  const child = spawn(process.execPath, [BIN, 'serve', '--model', modelPath, '--port', '0', '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+export async function measureImageEncode(modelPath: string, passes = 2): Promise<ImageBench> {
+  const dir = mkdtempSync(join(tmpdir(), 'entropy-sc-bench-image-'));
+  const threads = availableParallelism();
+  const models: EncoderModel[] = [];
   try {
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /on (http:\/\/\S+) with/.exec(stderr);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`entropy-sc serve exited (${code}): ${stderr}`)));
-    });
-    const options = {
-      url: `${url}/v1/encode-image?outputs=${OUTPUTS.join(',')}`,
-      method: 'POST' as const,
-      headers: { 'content-type': 'image/png' },
-      body: bytes,
-      connections: CLIENTS,
-      // 8 images in flight take seconds each on a small machine: autocannon's 10 s default would cut them.
-      timeout: 120,
-    };
-    await autocannon({ ...options, amount: CLIENTS });
-    const result = await autocannon({ ...options, duration: seconds });
-    const statuses: Record<string, number> = {};
-    for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = Number(count);
+    const file = await readModelFile(modelPath);
+    const imagePath = join(dir, 'image.onnx');
+    writeFileSync(imagePath, buildImageModel(file.model, file.card, STRIDE).bytes);
+    const image = await loadModel(imagePath, { intraOpThreads: threads });
+    const patch = await loadModel(modelPath, { intraOpThreads: threads });
+    models.push(image, patch);
+    const once = SQUARE.map((name) => readImagePixels(join(defaultImagesDir, name)));
+    const images = Array.from({ length: passes }, () => once).flat();
+    const [first] = await image.encodeImages([once[0]!], { outputs: ['elbo'] });
+    const windowsPerImage = first!.tops.length * first!.lefts.length;
+
+    const imageModel = await secondsPerImage(images, (i) => image.encodeImages([i]));
+    await image.encodeImages(once);
+    const batchedStarted = performance.now();
+    for (let p = 0; p < passes; p++) await image.encodeImages(once);
+    const imageModelBatched = (performance.now() - batchedStarted) / 1000 / images.length;
+    const tsAndPatchModel = await secondsPerImage(images, (i) => patch.encodeImages([i], { stride: STRIDE }));
+    const graphWhitening = await secondsPerImage(images, (i) => image.encodeImages([i], { outputs: ['whitened'] }));
+    const tsWhitening = await secondsPerImage(images, async (i) => whitenImage(grayFromPixels(i)));
     return {
-      windows: library.windows,
-      libraryImagesPerSecond: library.rate,
-      serviceImagesPerSecond: (statuses['200'] ?? 0) / result.duration,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      statuses,
+      threads,
+      images: images.length,
+      windowsPerImage,
+      imageModel,
+      imageModelBatched,
+      tsAndPatchModel,
+      graphWhitening,
+      tsWhitening,
     };
   } finally {
-    child.kill('SIGTERM');
+    for (const m of models) await m.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export function imageTable(b: ImageBench): string[] {
-  const row = (what: string, rate: number, latency: string) =>
-    `| ${what} | ${rate.toFixed(2)} | ${(rate * b.windows).toFixed(0)} | ${(rate / b.libraryImagesPerSecond).toFixed(2)} | ${latency} |`;
+  const row = (name: string, seconds: number, whitening: number | null) =>
+    `| ${name} | ${b.threads} | ${(1 / seconds).toFixed(2)} | ${(b.windowsPerImage / seconds).toFixed(0)} | ${(b.tsAndPatchModel / seconds).toFixed(2)} | ${whitening === null ? '–' : `${((100 * whitening) / seconds).toFixed(0)}%`} |`;
   return [
-    `| camera.png, 512×512, ${b.windows} windows (${OUTPUTS.join(', ')}) | images/s | windows/s | × library | p50 / p99 ms |`,
-    '| --- | ---: | ---: | ---: | ---: |',
-    row('library: decode, whiten, windows, encode (default threads)', b.libraryImagesPerSecond, '–'),
+    `| encode 512×512 images, stride 8 (${b.windowsPerImage} windows each), every output | threads | images/s | windows/s | × TS + patch model | whitening's share |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     row(
-      `POST /v1/encode-image, ${CLIENTS} clients (statuses ${JSON.stringify(b.statuses)})`,
-      b.serviceImagesPerSecond,
-      `${b.p50Ms} / ${b.p99Ms}`,
+      'TypeScript whitening + patch model (`encode --model default.onnx --data images:`)',
+      b.tsAndPatchModel,
+      b.tsWhitening,
     ),
+    row('image model, one image per run (`export --image`)', b.imageModel, b.graphWhitening),
+    row(`image model, ${b.images / 2} equal-size images per run`, b.imageModelBatched, null),
   ];
 }

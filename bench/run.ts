@@ -10,7 +10,8 @@ import { defaultModelPath } from '@entropy-sc/inference/default-model';
 import { measureBarsRun } from './bars-run.ts';
 import { encodeTable, measureEncode } from './encode-throughput.ts';
 import { measureEpochRun } from './epoch-run.ts';
-import { imageTable, measureImageService } from './image-throughput.ts';
+import { imageTable, measureImageEncode } from './image-throughput.ts';
+import { measureImageService, serviceImageTable } from './service-image-throughput.ts';
 import { measureNativeStep } from './native-throughput.ts';
 import { measureService, serviceTable } from './service-throughput.ts';
 import { measureTorch } from './torch-baseline.ts';
@@ -33,7 +34,8 @@ const rows = [
 const bars = await measureBarsRun(1);
 const service = await measureService(defaultModelPath);
 const encode = await measureEncode(defaultModelPath);
-const images = await measureImageService(defaultModelPath, 20);
+const images = await measureImageEncode(defaultModelPath);
+const serviceImages = await measureImageService(defaultModelPath, 20);
 const epoch = await measureEpochRun({}, 3);
 const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag') && !r.name.includes('naive'));
 const torch = measureTorch(epoch.threads, 15, epoch.n);
@@ -85,6 +87,10 @@ const lines = [
   ...encodeTable(encode),
   '',
   ...imageTable(images),
+  '',
+  "Whitening's share: the whitening alone (the image model's graph pruned to `whitened`; core's TypeScript whitening) over the row's time per image.",
+  '',
+  ...serviceImageTable(serviceImages),
   '',
   "% of matMul bound: the time the step's matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.",
   '',

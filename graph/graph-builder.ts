@@ -11,6 +11,12 @@ type Attribute = onnxProto.onnx.IAttributeProto;
 /** Attribute values: an integer, a list of integers or a float. */
 export type AttributeValue = { int: number } | { ints: number[] } | { float: number };
 
+/** Element types of graph inputs, outputs and initializers beyond float32. */
+export const ElementType = onnx.TensorProto.DataType;
+
+/** A dimension: fixed (a number) or symbolic (its name). */
+export type Dim = number | string;
+
 export class GraphBuilder {
   readonly nodes: onnxProto.onnx.INodeProto[] = [];
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
@@ -39,12 +45,37 @@ export class GraphBuilder {
     return this.float(this.fresh('const'), [value], []);
   }
 
+  /** A float64 initializer with a generated name (stored as raw little-endian bytes). */
+  double(data: readonly number[], dims: readonly number[] = [data.length]): string {
+    const values = Float64Array.from(data);
+    const name = this.claim(this.fresh('const'));
+    this.initializers.push({
+      name,
+      dataType: onnx.TensorProto.DataType.DOUBLE,
+      dims: [...dims],
+      rawData: new Uint8Array(values.buffer),
+    });
+    return name;
+  }
+
   /** An int64 vector initializer (shapes, axes). */
   int64(name: string, values: readonly number[]): string {
     this.initializers.push({
       name: this.claim(name),
       dataType: onnx.TensorProto.DataType.INT64,
       dims: [values.length],
+      int64Data: [...values],
+    });
+    return name;
+  }
+
+  /** An int64 initializer with a generated name (dims default: a vector; [] for a scalar). */
+  longs(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const name = this.claim(this.fresh('const'));
+    this.initializers.push({
+      name,
+      dataType: onnx.TensorProto.DataType.INT64,
+      dims: [...dims],
       int64Data: [...values],
     });
     return name;
@@ -86,6 +117,17 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, dims, batched));
   }
 
+  /** A graph input of any element type and dims (symbolic where named). */
+  typedInput(name: string, elemType: number, dims: readonly Dim[]): string {
+    this.inputs.push(typedValueInfo(this.claim(name), elemType, dims));
+    return name;
+  }
+
+  /** Marks `name` as a graph output of any element type and dims (symbolic where named). */
+  typedOutput(name: string, elemType: number, dims: readonly Dim[]): void {
+    this.outputs.push(typedValueInfo(name, elemType, dims));
+  }
+
   graph(name: string): onnxProto.onnx.IGraphProto {
     return { name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
   }
@@ -113,6 +155,10 @@ function attribute(name: string, value: AttributeValue): Attribute {
 }
 
 function valueInfo(name: string, dims: readonly number[], batched: boolean): onnxProto.onnx.IValueInfoProto {
-  const dim = [...(batched ? [{ dimParam: BATCH_DIM }] : []), ...dims.map((dimValue) => ({ dimValue }))];
-  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } } };
+  return typedValueInfo(name, onnx.TensorProto.DataType.FLOAT, [...(batched ? [BATCH_DIM] : []), ...dims]);
+}
+
+function typedValueInfo(name: string, elemType: number, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+  const dim = dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }

@@ -12,6 +12,12 @@ export interface Tensor {
   shape: number[];
 }
 
+/** An input: float32, or uint8 (an image model's pixels). */
+export interface InputTensor {
+  data: Float32Array | Uint8Array;
+  shape: number[];
+}
+
 export interface LoadOptions {
   /** 'cpu' (default) | 'webgpu' | 'cuda' | 'tensorrt' | 'auto' */
   provider?: string;
@@ -24,8 +30,8 @@ export interface LoadOptions {
 export interface GraphSession {
   /** @param x rows [rows, D] row-major, rows ≥ 1 @param outputs names of graph outputs */
   run(x: Float32Array, rows: number, d: number, outputs: readonly string[]): Promise<Record<string, Tensor>>;
-  /** The same for a graph of several inputs (float32 each). */
-  runInputs(inputs: Record<string, Tensor>, outputs: readonly string[]): Promise<Record<string, Tensor>>;
+  /** The same for a graph of several inputs (float32 or uint8 each). */
+  runInputs(inputs: Record<string, InputTensor>, outputs: readonly string[]): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }
 
@@ -39,9 +45,13 @@ export async function openGraphSession(
   const session = await InferenceSession.create(bytes, sessionOptions(provider, options)).catch((error: unknown) => {
     throw providerFailure(provider, error);
   });
-  const runInputs = async (inputs: Record<string, Tensor>, outputs: readonly string[]) => {
+  const runInputs = async (inputs: Record<string, InputTensor>, outputs: readonly string[]) => {
     const feeds: Record<string, InstanceType<typeof OrtTensor>> = {};
-    for (const [name, t] of Object.entries(inputs)) feeds[name] = new OrtTensor('float32', t.data, t.shape);
+    for (const [name, t] of Object.entries(inputs))
+      feeds[name] =
+        t.data instanceof Uint8Array
+          ? new OrtTensor('uint8', t.data, t.shape)
+          : new OrtTensor('float32', t.data, t.shape);
     const fetched = await session.run(feeds, [...outputs]);
     const result: Record<string, Tensor> = {};
     for (const name of outputs)

@@ -1,10 +1,9 @@
 /**
- * The image path of `encode`: images prepared as the model card says (grayscale, the card's
- * whitening), then every P×P window on a grid of the given stride, covering the whole image.
+ * The window grid of the image path of `encode`: every P×P window of a prepared (gray, whitened)
+ * image on a grid of the given stride, covering the whole image.
  */
 import { UserError } from '@entropy-sc/core/errors';
 import type { GrayImage } from '@entropy-sc/core/data/gray-image';
-import { loadImageSetWithSource } from '@entropy-sc/core/data/image-set';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
 
 export interface ImagePatches {
@@ -30,15 +29,8 @@ export function modelWhitens(card: ModelCard): boolean {
   return card.preprocessing['whitening'] !== 'none';
 }
 
-/** Loads `source` (a folder, an image file or IMAGES.mat) as the card prescribes and cuts each image's patches. */
-export async function imagePatches(source: string, card: ModelCard, stride: number): Promise<ImagePatches[]> {
-  const p = patchSize(card);
-  const set = await loadImageSetWithSource(source, { whiten: modelWhitens(card) });
-  return set.images.map((image) => cutPatches(image, p, stride));
-}
-
-/** Origins 0, s, 2s, … and the last window flush with the edge. */
-function origins(size: number, p: number, stride: number): number[] {
+/** Origins 0, s, 2s, … and the last window flush with the edge (the image model's graph cuts the same grid). */
+export function windowOrigins(size: number, p: number, stride: number): number[] {
   const out: number[] = [];
   for (let o = 0; o + p <= size; o += stride) out.push(o);
   if (out[out.length - 1] !== size - p) out.push(size - p);
@@ -51,8 +43,8 @@ export function cutPatches(image: GrayImage, p: number, stride: number): ImagePa
     throw new UserError(
       `${name}: ${image.width}×${image.height} (as prepared for the model) is smaller than its ${p}×${p} patch`,
     );
-  const tops = origins(image.height, p, stride);
-  const lefts = origins(image.width, p, stride);
+  const tops = windowOrigins(image.height, p, stride);
+  const lefts = windowOrigins(image.width, p, stride);
   const x = new Float32Array(tops.length * lefts.length * p * p);
   let k = 0;
   for (const top of tops)

@@ -4,33 +4,34 @@
  * of the per-patch ELBO ℓ_n.
  */
 import { createRaster, encodePng, type Raster, type Rgb } from '@entropy-sc/core/plot/rgb-image';
-import type { ImagePatches } from './image-patches.ts';
-import { overlapAverage } from './overlap-average.ts';
 
 const GAP = 4;
 
-/** @param reconstruction W̃ν per patch [patches, P²] */
-export function reconstructionPng(patches: ImagePatches, reconstruction: Float32Array, p: number): Uint8Array {
-  const { image } = patches;
-  const { width, height } = image;
-  const rebuilt = overlapAverage({ width, height, tops: patches.tops, lefts: patches.lefts }, reconstruction, p);
+/**
+ * @param whitened the image as the model saw it [height, width]
+ * @param reconstruction W̃ν averaged over the windows covering each pixel [height, width]
+ */
+export function reconstructionPng(
+  whitened: Float32Array,
+  reconstruction: Float32Array,
+  width: number,
+  height: number,
+): Uint8Array {
   // ±3 RMS of the input is the gray range (whitened images have heavy tails; the max would wash it out)
   let squares = 0;
-  for (const v of image.pixels) squares += v * v;
-  const scale = 3 * Math.sqrt(squares / image.pixels.length) || 1;
+  for (const v of whitened) squares += v * v;
+  const scale = 3 * Math.sqrt(squares / whitened.length) || 1;
   const raster = createRaster(2 * width + GAP, height);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
-      setGray(raster, x, y, image.pixels[y * width + x]! / scale);
-      setGray(raster, width + GAP + x, y, rebuilt[y * width + x]! / scale);
+      setGray(raster, x, y, whitened[y * width + x]! / scale);
+      setGray(raster, width + GAP + x, y, reconstruction[y * width + x]! / scale);
     }
   return encodePng(raster);
 }
 
-/** @param elbo ℓ_n per patch [tops · lefts]; each patch is drawn as a cell of `cell` pixels */
-export function elboHeatMapPng(patches: ImagePatches, elbo: Float32Array, cell: number): Uint8Array {
-  const rows = patches.tops.length;
-  const cols = patches.lefts.length;
+/** @param elbo ℓ_n per window [rows · cols]; each window is drawn as a cell of `cell` pixels */
+export function elboHeatMapPng(elbo: Float32Array, rows: number, cols: number, cell: number): Uint8Array {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of elbo) {

@@ -1,41 +1,64 @@
 /**
  * An exported entropy-sc encoder, loaded with onnxruntime-node: its card (read from the file's
  * `metadata_props`), and `encode` for any number of rows, computing only the outputs asked for
- * (each output subset gets its own session of the graph pruned to it).
+ * (each output subset gets its own session of the graph pruned to it). `loadModel` also loads image
+ * models (the card says which kind); both kinds encode images (`encodeImages`) to the same numbers.
  */
 import { UserError } from '@entropy-sc/core/errors';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
 import { isOutputName, OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { checkFinite } from '@entropy-sc/core/validate/arrays';
-import { readModelFile, type ModelProto } from './card.ts';
-import { pruneToOutputs } from './prune-graph.ts';
-import { openGraphSession, type GraphSession, type LoadOptions, type Tensor } from './graph-session.ts';
+import type { ImagePixels } from '@entropy-sc/core/data/image-file';
+import { readModelFile, type ModelFile, type ModelProto } from './card.ts';
+import type { GraphSession, LoadOptions, Tensor } from './graph-session.ts';
+import { patchModelImageCodes, type EncodeImagesOptions, type ImageCodes } from './image-codes.ts';
+import { OnnxImageModel } from './image-model.ts';
+import { defaultStride } from './image-model-build.ts';
+import { modelWhitens, patchSize } from './image-patches.ts';
+import { PrunedSessions } from './pruned-sessions.ts';
 import { resolveProvider, type ResolvedProvider } from './providers.ts';
 
-export type { LoadOptions, OutputName, Tensor };
+export type { EncodeImagesOptions, ImageCodes, ImagePixels, LoadOptions, OutputName, Tensor };
 
 export interface EncoderModel {
+  /** 'patch': rows x [batch, D] in; 'image': uint8 images in (export --image) */
+  readonly kind: 'patch' | 'image';
   readonly path: string;
   readonly card: ModelCard;
   readonly d: number;
   readonly h: number;
   /** what this model file offers */
   readonly outputs: readonly OutputName[];
-  /** @param x rows [rows, D] row-major; only the named outputs are computed (default: all) */
+  /** @param x rows [rows, D] row-major; only the named outputs are computed (default: all); patch models only */
   encode(x: Float32Array, rows: number, outputs?: readonly OutputName[]): Promise<Partial<Record<OutputName, Tensor>>>;
+  /** Images (8-bit, 1 or 3 channels) → per image its outputs per window and per pixel (image-codes.ts). */
+  encodeImages(images: readonly ImagePixels[], options?: EncodeImagesOptions): Promise<ImageCodes[]>;
   close(): Promise<void>;
 }
 
 /** Output values per chunk of rows: bounds the memory of one onnxruntime run. */
 const CHUNK_VALUES = 1 << 24;
 
-export function loadModel(path: string, options: LoadOptions = {}): Promise<EncoderModel> {
-  return loadEncoder(path, options);
+/** A patch model or an image model, as its card says. */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<OnnxEncoderModel | OnnxImageModel> {
+  const file = await readModelFile(path);
+  if (!file.card.image) return openEncoder(path, file, options);
+  const model = new OnnxImageModel(path, file.card, file.model, resolveProvider(options.provider), options);
+  await model.open(file.bytes);
+  return model;
 }
 
-/** loadModel, typed as the implementation (the file encoders use its unchecked `run`). */
+/** A patch model (rows in), typed as the implementation (the file encoders use its unchecked `run`). */
 export async function loadEncoder(path: string, options: LoadOptions = {}): Promise<OnnxEncoderModel> {
   const file = await readModelFile(path);
+  if (file.card.image)
+    throw new UserError(
+      `${path} is an image model: it encodes images, not rows (use the patch model it was exported from)`,
+    );
+  return openEncoder(path, file, options);
+}
+
+async function openEncoder(path: string, file: ModelFile, options: LoadOptions): Promise<OnnxEncoderModel> {
   const provider = resolveProvider(options.provider);
   const model = new OnnxEncoderModel(path, file.card, file.model, provider, options);
   if (model.outputs.length === 0)
@@ -47,20 +70,20 @@ export async function loadEncoder(path: string, options: LoadOptions = {}): Prom
 }
 
 export class OnnxEncoderModel implements EncoderModel {
+  readonly kind = 'patch';
   readonly d: number;
   readonly h: number;
   readonly outputs: readonly OutputName[];
-  /** per output subset (sorted, comma-joined): its session */
-  private readonly sessions = new Map<string, Promise<GraphSession>>();
+  private readonly sessions: PrunedSessions;
   /** values per row of each output */
   private readonly rowSizes: ReadonlyMap<OutputName, { size: number; dims: number[] }>;
 
   constructor(
     readonly path: string,
     readonly card: ModelCard,
-    private readonly model: ModelProto,
-    private readonly provider: ResolvedProvider,
-    private readonly options: LoadOptions,
+    model: ModelProto,
+    provider: ResolvedProvider,
+    options: LoadOptions,
   ) {
     this.d = card.d;
     this.h = card.h;
@@ -73,6 +96,7 @@ export class OnnxEncoderModel implements EncoderModel {
     }
     this.outputs = OUTPUT_NAMES.filter((name) => sizes.has(name));
     this.rowSizes = sizes;
+    this.sessions = new PrunedSessions(model, this.outputs, provider, options);
   }
 
   /** An output's shape per row (without the batch axis). */
@@ -142,20 +166,28 @@ export class OnnxEncoderModel implements EncoderModel {
 
   /** The session of the graph pruned to `names` (created once). @param bytes the full model's bytes, when `names` are all outputs */
   session(names: readonly OutputName[], bytes?: Uint8Array): Promise<GraphSession> {
-    const key = [...names].sort().join(',');
-    let session = this.sessions.get(key);
-    if (!session) {
-      const all = names.length === this.outputs.length;
-      const model = all && bytes ? bytes : pruneToOutputs(this.model, names);
-      session = openGraphSession(model, this.options, this.provider);
-      this.sessions.set(key, session);
-    }
-    return session;
+    return this.sessions.get(names, bytes);
   }
 
-  async close(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of sessions) await (await s).release();
+  /** Images through the card's whitening in TypeScript, then their windows as rows (default stride P/2). */
+  async encodeImages(images: readonly ImagePixels[], options: EncodeImagesOptions = {}): Promise<ImageCodes[]> {
+    const p = patchSize(this.card);
+    const stride = options.stride ?? defaultStride(p);
+    const names = this.selectImageOutputs(options.outputs);
+    const codes: ImageCodes[] = [];
+    for (const image of images)
+      codes.push(await patchModelImageCodes(this, image, p, stride, names, modelWhitens(this.card)));
+    return codes;
+  }
+
+  /** selectOutputs, with `whitened` besides the graph's outputs (what encoding images offers). */
+  selectImageOutputs(requested: readonly string[] = [...this.outputs, 'whitened']): OutputName[] {
+    const rows = requested.filter((name) => name !== 'whitened');
+    const names = rows.length > 0 || requested.length === 0 ? this.selectOutputs(rows) : [];
+    return requested.includes('whitened') ? [...names, 'whitened'] : names;
+  }
+
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 }

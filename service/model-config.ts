@@ -6,6 +6,7 @@
  * answer from here.
  */
 import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
+import { IMAGE_INPUT_NAME } from '@entropy-sc/graph/image-model-graph';
 import type { LimitOptions } from './options.ts';
 import type { ServedModel } from './repository/model-set.ts';
 
@@ -20,7 +21,11 @@ export interface TensorSpec {
 export function modelTensors(model: ServedModel): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
   const { info } = model;
   return {
-    inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [info.d] }],
+    inputs: [
+      model.kind === 'image'
+        ? { name: IMAGE_INPUT_NAME, datatype: 'UINT8', shape: [-1, -1, -1] }
+        : { name: INPUT_NAME, datatype: 'FP32', shape: [info.d] },
+    ],
     outputs: info.outputs.map((name) => ({ name, datatype: 'FP32', shape: info.rowShapes[name]! })),
   };
 }
@@ -37,6 +42,9 @@ export function modelMetadata(model: ServedModel) {
     outputs: outputs.map(withBatch),
   };
 }
+
+/** Most images in one OIP request to an image model (equal sizes, one run). */
+export const IMAGES_PER_REQUEST = 16;
 
 /** How the service runs a model, for the config's batching and instance fields. */
 export interface ServingShape {
@@ -55,7 +63,9 @@ export interface ServingShape {
  */
 export function tritonModelConfig(model: ServedModel, serving: ServingShape) {
   const { inputs, outputs } = modelTensors(model);
-  const { maxBatchRows, maxQueueDelayMs, maxRowsPerRequest } = serving.limits;
+  const { maxQueueDelayMs } = serving.limits;
+  const { maxBatchRows, maxRowsPerRequest } =
+    model.kind === 'image' ? { maxBatchRows: 1, maxRowsPerRequest: IMAGES_PER_REQUEST } : serving.limits;
   const dims = (t: TensorSpec) =>
     t.shape.length > 0 ? { dims: t.shape } : { dims: [1], reshape: { shape: [] as number[] } };
   return {

@@ -6,6 +6,8 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import { readModelFile } from '@entropy-sc/inference/card';
+import { defaultStride } from '@entropy-sc/inference/image-model-build';
 import { modelWhitens, patchSize } from '@entropy-sc/inference/image-patches';
 import { buildApp } from './app.ts';
 import { checkExposure } from './auth.ts';
@@ -19,6 +21,10 @@ import { PrepPool } from './image/prep-pool.ts';
 import { ModelSet, type ServedModel } from './repository/model-set.ts';
 import type { ModelSource } from './repository/model-sources.ts';
 import { WorkerPool } from './worker-pool.ts';
+
+const IMAGE_WORKER = new URL('./image/image-worker.ts', import.meta.url);
+/** images that may wait for an image model's workers (each holds its pixels); beyond, 503 */
+const IMAGE_QUEUE = 16;
 
 export interface ServeOptions {
   /** one model file (served under its card's name, version 1); or give `models` */
@@ -81,7 +87,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
           provider: options.provider,
           workers: size.workers,
           threadsPerWorker: size.threadsPerWorker,
-          entry: options.workerEntry,
+          entry: options.workerEntry ?? ((await readModelFile(source.path)).card.image ? IMAGE_WORKER : undefined),
           onRestart: (reason) => {
             metrics.workerRestarts.inc();
             app?.log.warn({ reason, model: source.name ?? source.path }, 'encode worker replaced');
@@ -95,16 +101,23 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   const names = sources.map((source, i) => source.name ?? pools[i]!.info.card.name);
   const modelMetrics = new ModelMetrics(metrics.registry, names);
   try {
-    const served: ServedModel[] = sources.map((source, i) => ({
-      name: names[i]!,
-      version: source.version,
-      info: pools[i]!.info,
-      image: imageGeometry(pools[i]!.info.card),
-      batcher: new MicroBatcher(observingFit(pools[i]!, names[i]!, modelMetrics), limits, {
-        batch: (rows) => metrics.batchRows.observe(rows),
-        rejected: (reason) => metrics.rejected.inc({ reason }),
-      }),
-    }));
+    const served: ServedModel[] = sources.map((source, i) => {
+      const { card } = pools[i]!.info;
+      const kind = card.image ? 'image' : 'patch';
+      // An image model runs one request's images at a time (sizes differ); its queue counts images.
+      const batching = kind === 'image' ? { ...limits, maxBatchRows: 1, maxQueueRows: IMAGE_QUEUE } : limits;
+      return {
+        name: names[i]!,
+        kind,
+        version: source.version,
+        info: pools[i]!.info,
+        image: card.image ? { ...card.image, whiten: true } : imageGeometry(card),
+        batcher: new MicroBatcher(observingFit(pools[i]!, names[i]!, modelMetrics), batching, {
+          batch: (rows) => metrics.batchRows.observe(rows),
+          rejected: (reason) => metrics.rejected.inc({ reason }),
+        }),
+      };
+    });
     models = new ModelSet(served);
     // In the background: a failure to start shows on the first image request.
     if (served.some((m) => m.image)) prep.start().catch(() => undefined);
@@ -160,7 +173,7 @@ function imageGeometry(card: ModelCard): ServedModel['image'] {
   const side = Math.round(Math.sqrt(card.d));
   if (card.preprocessing === undefined || side * side !== card.d) return undefined;
   const patch = patchSize(card);
-  return { patch, stride: Math.max(1, Math.floor(patch / 2)), whiten: modelWhitens(card) };
+  return { patch, stride: defaultStride(patch), whiten: modelWhitens(card) };
 }
 
 function listenError(error: unknown, host: string, port: number): Error {

@@ -14,6 +14,15 @@ import { NPY_TYPE, outputsJson, outputsNpy } from './response-formats.ts';
 export function registerV1Routes(app: FastifyInstance, context: ServiceContext): void {
   const { models, metrics, modelMetrics, limits } = context;
   type ModelQuery = { model?: string | string[] };
+  /** The model that encodes rows (an image model takes images: /v1/encode-image). */
+  const rowModel = (query: unknown) => {
+    const model = models.pick(query, (m) => m.kind === 'patch');
+    if (model.kind === 'image')
+      throw new UserError(
+        `model '${model.name}' is an image model: send it images (POST /v1/encode-image?model=${model.name}), not rows`,
+      );
+    return model;
+  };
 
   app.get('/healthz', { config: { open: true } }, async (_request, reply) => {
     if (!context.readiness.ready) return reply.code(503).send({ status: 'shutting down' });
@@ -24,9 +33,9 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
 
   app.post<{ Body: Buffer; Querystring: { outputs?: string | string[] } & ModelQuery }>(
     '/v1/encode',
-    { preParsing: admissionCheck(context, (request) => models.pick(request.query.model)) },
+    { preParsing: admissionCheck(context, (request) => rowModel(request.query.model)) },
     async (request, reply) => {
-      const { name, info, batcher } = models.pick(request.query.model);
+      const { name, info, batcher } = rowModel(request.query.model);
       const npy = request.headers['content-type']?.startsWith(NPY_TYPE) ?? false;
       let rows: Rows;
       let asked: unknown = request.query.outputs;

@@ -34,26 +34,32 @@ export function registerEncode(program: Command): void {
     .option('--stride <pixels>', 'images: pixels between neighbouring patches (default P/2)', positiveInt)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: the cores)', positiveInt)
     .action(async (flags: EncodeFlags) => {
-      const { loadEncoder } = await import('@entropy-sc/inference/model');
+      const { loadModel } = await import('@entropy-sc/inference/model');
       const { defaultModelPath } = await import('@entropy-sc/inference/default-model');
       const { parseOutputList } = await import('@entropy-sc/inference/encode-npy');
-      const model = await loadEncoder(flags.model ?? defaultModelPath, {
+      const { UserError } = await import('@entropy-sc/core/errors');
+      const model = await loadModel(flags.model ?? defaultModelPath, {
         provider: flags.provider,
         intraOpThreads: flags.threads,
       });
       try {
-        const outputs = model.selectOutputs(
-          flags.outputs === undefined ? model.outputs : parseOutputList(flags.outputs),
-        );
+        const requested = flags.outputs === undefined ? undefined : parseOutputList(flags.outputs);
         if (flags.data.startsWith('images:')) {
+          // either kind offers the same image outputs (the patch model's own, and `whitened`)
+          const outputs = model.kind === 'image' ? model.selectOutputs(requested) : model.selectImageOutputs(requested);
           const { encodeImages } = await import('@entropy-sc/inference/encode-images');
           const { defaultImagesDir } = await import('@entropy-sc/core/data/default-images');
           await encodeImages(model, flags.data.slice('images:'.length) || defaultImagesDir, flags.out, {
             outputs,
             stride: flags.stride,
           });
+        } else if (model.kind === 'image') {
+          throw new UserError(
+            `${model.path} is an image model: it encodes images (--data images:DIR), not rows of ${flags.data}`,
+          );
         } else {
           const { encodeNpyFile } = await import('@entropy-sc/inference/encode-npy');
+          const outputs = model.selectOutputs(requested);
           await encodeNpyFile(model, flags.data, flags.out, { batch: flags.batch, outputs });
         }
       } finally {

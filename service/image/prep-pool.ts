@@ -4,6 +4,7 @@
  * replaced.
  */
 import type { Worker } from 'node:worker_threads';
+import type { ImagePixels } from '@entropy-sc/core/data/image-file';
 import { UserError } from '@entropy-sc/core/errors';
 import { nextMessage, startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 import { HttpError } from '../http-error.ts';
@@ -13,7 +14,7 @@ const ENTRY = new URL('./prep-worker.ts', import.meta.url);
 
 interface Slot {
   worker: Worker;
-  jobs: Map<number, { resolve(image: PreparedImage): void; reject(error: unknown): void }>;
+  jobs: Map<number, { resolve(image: PreparedImage | ImagePixels): void; reject(error: unknown): void }>;
 }
 
 export class PrepPool {
@@ -31,7 +32,16 @@ export class PrepPool {
   }
 
   /** @param bytes the encoded image, owned by the pool from now on (its buffer moves to a worker) */
-  async prepare(bytes: Uint8Array, options: Omit<PrepJob, 'id' | 'bytes'>): Promise<PreparedImage> {
+  prepare(bytes: Uint8Array, options: { whiten: boolean }): Promise<PreparedImage> {
+    return this.job(bytes, { as: 'gray', ...options }) as Promise<PreparedImage>;
+  }
+
+  /** The 8-bit RGB pixels of an encoded image (for an image model). */
+  pixels(bytes: Uint8Array): Promise<ImagePixels> {
+    return this.job(bytes, { as: 'pixels', whiten: false }) as Promise<ImagePixels>;
+  }
+
+  private async job(bytes: Uint8Array, options: Omit<PrepJob, 'id' | 'bytes'>): Promise<PreparedImage | ImagePixels> {
     await this.start();
     let slot: Slot | undefined;
     for (const s of this.slots) if (!slot || s.jobs.size < slot.jobs.size) slot = s;

@@ -1,13 +1,12 @@
 /**
- * Entry of an image preparation worker: decodes a PNG or JPEG, prepares it as the card prescribes
- * (gray, whitening) and cuts its windows, exactly as `encode --data images:` does, off the event
- * loop (whitening a 512×512 image takes about 150 ms).
+ * Entry of an image preparation worker, off the event loop: decodes a PNG or JPEG to 8-bit pixels
+ * for an image model, or prepares it for a patch model as the card prescribes (gray, whitening),
+ * exactly as `encode --data images:` does (whitening a 512×512 image takes about 150 ms here).
  */
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '@entropy-sc/core/errors';
-import { decodeImage } from '@entropy-sc/core/data/image-file';
+import { decodeImage, decodeImagePixels } from '@entropy-sc/core/data/image-file';
 import { whitenImage } from '@entropy-sc/core/data/whiten';
-import { cutPatches } from '@entropy-sc/inference/image-patches';
 import type { PrepJob, PrepMessage } from './prep-protocol.ts';
 
 const port = parentPort!;
@@ -15,14 +14,14 @@ const send = (message: PrepMessage, transfer: ArrayBuffer[] = []) => port.postMe
 
 port.on('message', (job: PrepJob) => {
   try {
+    if (job.as === 'pixels') {
+      const image = decodeImagePixels(job.bytes, 'the image');
+      send({ type: 'done', id: job.id, image }, [image.data.buffer as ArrayBuffer]);
+      return;
+    }
     const gray = decodeImage(job.bytes, 'the image');
-    const image = job.whiten ? whitenImage(gray) : gray;
-    const { tops, lefts, x } = cutPatches(image, job.patch, job.stride);
-    const pixels = Float32Array.from(image.pixels);
-    send({ type: 'done', id: job.id, image: { width: image.width, height: image.height, pixels, tops, lefts, x } }, [
-      pixels.buffer,
-      x.buffer as ArrayBuffer,
-    ]);
+    const { width, height, pixels } = job.whiten ? whitenImage(gray) : gray;
+    send({ type: 'done', id: job.id, image: { width, height, pixels } }, [pixels.buffer as ArrayBuffer]);
   } catch (error) {
     send({
       type: 'error',

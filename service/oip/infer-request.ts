@@ -104,7 +104,7 @@ function inputRows(input: Record<string, unknown>, binary: Buffer, info: ModelIn
   return { x, rows };
 }
 
-function requestedOutputs(request: Record<string, unknown>, info: ModelInfo): InferRequest['outputs'] {
+export function requestedOutputs(request: Record<string, unknown>, info: ModelInfo): InferRequest['outputs'] {
   const parameters = isObject(request.parameters) ? request.parameters : {};
   const binaryDefault = parameters.binary_data_output === true;
   if (request.outputs === undefined) return info.outputs.map((name) => ({ name, binary: binaryDefault }));
@@ -128,6 +128,6 @@ function requestedOutputs(request: Record<string, unknown>, info: ModelInfo): In
     }));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

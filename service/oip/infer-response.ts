@@ -8,7 +8,7 @@ import { HEADER_LENGTH, type InferRequest } from './infer-request.ts';
 
 export function inferResponse(
   model: ServedModel,
-  request: InferRequest,
+  request: Pick<InferRequest, 'id' | 'outputs'>,
   outputs: Outputs,
 ): { headers: Record<string, string>; body: Buffer | string } {
   const binaries: Uint8Array[] = [];

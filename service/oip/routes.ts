@@ -12,6 +12,8 @@ import type { ServiceContext } from '../context.ts';
 import { modelMetadata } from '../model-config.ts';
 import { registerConfigRoute } from './config-route.ts';
 import { registerRepositoryRoutes } from './repository-routes.ts';
+import { windowCount } from '../image-request.ts';
+import { parseImageInferRequest } from './image-infer-request.ts';
 import { HEADER_LENGTH, parseInferRequest } from './infer-request.ts';
 import { inferResponse } from './infer-response.ts';
 
@@ -57,6 +59,24 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
         const model = modelOf(request);
         const { info, batcher } = model;
         const header = request.headers[HEADER_LENGTH];
+        if (model.kind === 'image') {
+          const images = parseImageInferRequest(
+            request.body ?? Buffer.alloc(0),
+            Array.isArray(header) ? header[0] : header,
+            model,
+            limits.maxRowsPerRequest,
+          );
+          const names = images.outputs.map((o) => o.name);
+          const outputs = await batcher.submit(images.data, images.shape[0], names, clientGone(reply), images.shape);
+          const [count, height, width] = images.shape;
+          const { patch, stride } = model.image!;
+          const windows = count * windowCount(height, patch, stride) * windowCount(width, patch, stride);
+          request.rows = windows;
+          metrics.rowsEncoded.inc(windows);
+          modelMetrics.encoded(model.name, windows, images.shape[0]);
+          const { headers, body } = inferResponse(model, images, outputs);
+          return reply.headers(headers).send(body);
+        }
         const infer = parseInferRequest(
           request.body ?? Buffer.alloc(0),
           Array.isArray(header) ? header[0] : header,

@@ -11,10 +11,12 @@ import type { ModelInfo } from '../model-info.ts';
 export interface ServedModel {
   /** the name URLs and metrics use */
   name: string;
+  /** 'patch': rows x [rows, D]; 'image': uint8 images (export --image) */
+  kind: 'patch' | 'image';
   version: string;
   info: ModelInfo;
   batcher: MicroBatcher;
-  /** how the model's windows are cut from an image, when its input is a square window */
+  /** how the model's windows are cut from an image (a patch model of square windows, or an image model) */
   image?: { patch: number; stride: number; whiten: boolean };
 }
 

@@ -26,7 +26,7 @@ export interface LoadedImageSet {
 /**
  * Loads and (by default) whitens an image set.
  * @param specPath a folder (its .png/.jpg/.jpeg files, sorted by name), one such file, or a .mat file
- * @param options.whiten whiten photographs (cropping them to power-of-two sizes); ignored for .mat
+ * @param options.whiten whiten photographs (whole, any size); ignored for .mat
  * @returns the images, each [height * width] row-major
  */
 export async function loadImageSet(specPath: string, options: { whiten?: boolean } = {}): Promise<GrayImage[]> {
@@ -35,6 +35,20 @@ export async function loadImageSet(specPath: string, options: { whiten?: boolean
 
 /** As `loadImageSet`, also saying what was loaded and how. */
 export async function loadImageSetWithSource(specPath: string, { whiten = true }: { whiten?: boolean } = {}): Promise<LoadedImageSet> {
+  const { source, kind, files } = await listImageSource(specPath);
+  if (kind === 'mat-file') return { source, kind, whitened: false, images: readMatImages(source) };
+  const images = files.map((file) => {
+    const image = readImageFile(file);
+    return whiten ? whitenImage(image) : image;
+  });
+  return { source, kind, whitened: whiten, images };
+}
+
+/**
+ * What an image source names, without decoding it.
+ * @returns the absolute source, its kind and its image files (sorted by name; [source] for a MAT-file)
+ */
+export async function listImageSource(specPath: string): Promise<{ source: string; kind: ImageSourceKind; files: string[] }> {
   const source = resolve(specPath);
   let isDirectory: boolean;
   try {
@@ -42,24 +56,15 @@ export async function loadImageSetWithSource(specPath: string, { whiten = true }
   } catch {
     throw new UserError(`image source ${specPath} does not exist`);
   }
-  if (!isDirectory && extname(source).toLowerCase() === '.mat') {
-    return { source, kind: 'mat-file', whitened: false, images: readMatImages(source) };
-  }
-  let files: string[];
-  if (isDirectory) {
-    const names = (await readdir(source, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && isImageFile(entry.name))
-      .map((entry) => entry.name)
-      .sort();
-    if (names.length === 0) throw new UserError(`image folder ${specPath} has no ${imageExtensions.join('/')} files`);
-    files = names.map((name) => join(source, name));
-  } else {
+  if (!isDirectory && extname(source).toLowerCase() === '.mat') return { source, kind: 'mat-file', files: [source] };
+  if (!isDirectory) {
     if (!isImageFile(source)) throw new UserError(`image source ${specPath} is not a folder, a ${imageExtensions.join('/')} file or a .mat file`);
-    files = [source];
+    return { source, kind: 'image-file', files: [source] };
   }
-  const images = files.map((file) => {
-    const image = readImageFile(file);
-    return whiten ? whitenImage(image) : image;
-  });
-  return { source, kind: isDirectory ? 'image-folder' : 'image-file', whitened: whiten, images };
+  const names = (await readdir(source, { withFileTypes: true }))
+    .filter((entry) => entry.isFile() && isImageFile(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  if (names.length === 0) throw new UserError(`image folder ${specPath} has no ${imageExtensions.join('/')} files`);
+  return { source, kind: 'image-folder', files: names.map((name) => join(source, name)) };
 }

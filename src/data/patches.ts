@@ -66,7 +66,7 @@ export function extractPatches(images: readonly GrayImage[], { patch = 16, sampl
 export interface PatchPreprocessing {
   source: string;
   sourceKind: ImageSourceKind;
-  /** The images patches were cut from, after any cropping. */
+  /** The images patches were cut from (whole: no crop). */
   images: { name: string; width: number; height: number }[];
   grayscale: string;
   whitening: typeof whiteningDescription | 'none' | 'as stored in the MAT-file (pre-whitened; not whitened again, not rescaled)';

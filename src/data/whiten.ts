@@ -1,23 +1,17 @@
 /**
  * Olshausen & Field (1996) whitening of natural images (math.md, "Natural image patches"): subtract
- * the image's mean, multiply its 2-D Fourier transform by R(f) = |f|·exp(−(|f|/f₀)⁴) with
- * f₀ = 0.4·S, transform back and scale to variance 0.1.
+ * the image's mean, multiply its 2-D Fourier transform by the filter R of whitening-filter.ts,
+ * transform back and scale to variance 0.1. Any size: no crop (fft2d takes any length).
  *
- * fft.js handles power-of-two lengths only, so each image is first cropped to its largest centred
- * power-of-two rectangle (each axis separately: 600×400 → 512×256, 451×300 → 256×256).
- * Non-square images measure each axis in its own length: with ρ = √((f_x/S_x)² + (f_y/S_y)²) cycles
- * per pixel, |f| = S·ρ and f₀ = 0.4·S where S = √(S_x·S_y). For a square this is exactly math.md's
- * filter; for a rectangle it is the same filter of ρ (isotropic in the image plane, cutting off at
- * 0.4 cycles per pixel), and S only scales R, which the variance scaling removes.
+ * The image model's graph (@entropy-sc/graph/whitening-graph) applies the same filter definition
+ * with ONNX's DFT; the tests hold both to a float64 reference.
  */
 import { UserError } from '../errors.ts';
 import { fft2d } from './fft2d.ts';
 import type { GrayImage } from './gray-image.ts';
+import { numberArithmetic, whiteningCutoff, whitenedVariance, whiteningResponse } from './whitening-filter.ts';
 
-/** f₀ = whiteningCutoff · S. */
-export const whiteningCutoff = 0.4;
-/** Variance of each whitened image. */
-export const whitenedVariance = 0.1;
+export { whiteningCutoff, whitenedVariance };
 
 /** JSON-ready description of the whitening, for model cards. */
 export const whiteningDescription = {
@@ -26,35 +20,9 @@ export const whiteningDescription = {
   filter: 'R(f) = |f| * exp(-(|f|/f0)^4), |f| in cycles per image, f0 = 0.4 * S',
   f0Factor: whiteningCutoff,
   variance: whitenedVariance,
-  crop: 'largest centred power-of-two rectangle, each axis separately',
+  crop: 'none',
   nonSquare: 'each axis in its own length: |f| = S * sqrt((fx/Sx)^2 + (fy/Sy)^2), S = sqrt(Sx * Sy)',
 } as const;
-
-/** The largest power of two ≤ n (n ≥ 1). */
-export function largestPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p * 2 <= n) p *= 2;
-  return p;
-}
-
-/**
- * The centred crop of `image` to the largest power-of-two size on each axis (offsets rounded down).
- * @param image pixels [height * width]
- * @returns pixels [h' * w'], the image itself if nothing is cropped
- */
-export function cropToPowerOfTwo(image: GrayImage): GrayImage {
-  const width = largestPowerOfTwo(image.width);
-  const height = largestPowerOfTwo(image.height);
-  if (width === image.width && height === image.height) return image;
-  const x0 = Math.floor((image.width - width) / 2);
-  const y0 = Math.floor((image.height - height) / 2);
-  const pixels = new Float64Array(width * height);
-  for (let i = 0; i < height; i++) {
-    const from = (y0 + i) * image.width + x0;
-    pixels.set(image.pixels.subarray(from, from + width), i * width);
-  }
-  return { ...image, width, height, pixels };
-}
 
 /** Signed frequency, in cycles per image, of FFT output index k on an axis of length n. */
 export function fftFrequency(k: number, n: number): number {
@@ -68,43 +36,38 @@ export function fftFrequency(k: number, n: number): number {
  */
 export function whiteningFilter(width: number, height: number): Float64Array {
   const s = Math.sqrt(width * height);
-  const f0 = whiteningCutoff * s;
   const filter = new Float64Array(width * height);
   for (let u = 0; u < height; u++) {
     const fy = fftFrequency(u, height) / height;
-    for (let v = 0; v < width; v++) {
-      const fx = fftFrequency(v, width) / width;
-      const f = s * Math.sqrt(fx * fx + fy * fy);
-      filter[u * width + v] = f * Math.exp(-((f / f0) ** 4));
-    }
+    for (let v = 0; v < width; v++)
+      filter[u * width + v] = whiteningResponse(numberArithmetic, fftFrequency(v, width) / width, fy, s);
   }
   return filter;
 }
 
 /**
- * Whitens one grayscale image (after cropping it to a power-of-two size).
+ * Whitens one grayscale image.
  * @param image pixels [height * width]
- * @returns the whitened image, pixels [h' * w'] with mean 0 and variance 0.1
+ * @returns the whitened image, pixels [height * width] with mean 0 and variance 0.1
  */
 export function whitenImage(image: GrayImage): GrayImage {
-  const cropped = cropToPowerOfTwo(image);
-  const { width, height } = cropped;
-  const label = image.name ?? `${image.width}x${image.height} image`;
-  if (width < 2 || height < 2) throw new UserError(`${label} is too small to whiten (${image.width}x${image.height})`);
+  const { width, height } = image;
+  const label = image.name ?? `${width}x${height} image`;
+  if (width < 2 || height < 2) throw new UserError(`${label} is too small to whiten (${width}x${height})`);
   const n = width * height;
   let mean = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (const p of cropped.pixels) {
+  for (const p of image.pixels) {
     mean += p;
     if (p < min) min = p;
     if (p > max) max = p;
   }
-  if (min === max) throw new UserError(`${label} is constant (after cropping to ${width}x${height}); it cannot be whitened`);
+  if (min === max) throw new UserError(`${label} is constant (zero variance after whitening); it cannot be whitened`);
   mean /= n;
   const re = new Float64Array(n);
   const im = new Float64Array(n);
-  for (let p = 0; p < n; p++) re[p] = cropped.pixels[p]! - mean;
+  for (let p = 0; p < n; p++) re[p] = image.pixels[p]! - mean;
   fft2d(re, im, width, height);
   const filter = whiteningFilter(width, height);
   for (let p = 0; p < n; p++) {
@@ -122,5 +85,5 @@ export function whitenImage(image: GrayImage): GrayImage {
   const variance = sumSquares / n - (sum / n) ** 2;
   const scale = Math.sqrt(whitenedVariance / variance);
   for (let p = 0; p < n; p++) re[p]! *= scale;
-  return { ...cropped, pixels: re };
+  return { ...image, pixels: re };
 }

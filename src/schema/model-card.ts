@@ -54,6 +54,8 @@ export const modelCard = z.looseObject({
   /** the last epoch's metrics row */
   metrics: z.record(z.string(), z.unknown()),
   amortization_gap: gapRecord.optional(),
+  /** present when the model takes images (`export --image`): its P×P windows and their stride */
+  image: z.strictObject({ patch: z.number().int().positive(), stride: z.number().int().positive() }).optional(),
 });
 
 export type ModelCard = z.infer<typeof modelCard>;

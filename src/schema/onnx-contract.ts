@@ -11,12 +11,13 @@ export const INPUT_NAME = 'x';
 /** the symbolic batch dimension's name on every input and output */
 export const BATCH_DIM = 'batch';
 
-/** Every output an encoder can offer, in the order of cli.md. */
+/** Every output an encoder can offer, in the order of cli.md (`whitened`: image models only). */
 export const OUTPUT_NAMES = [
   'mean',
   'variance',
   'elbo',
   'reconstruction',
+  'whitened',
   'cov_factor',
   'cov_diag',
   'covariance',

@@ -91,7 +91,7 @@ function imageFolder(): string {
 }
 
 describe('loadImageSet', () => {
-  it('loads a folder sorted by name, whitened and cropped unless asked not to', async () => {
+  it('loads a folder sorted by name, whitened (whole, no crop) unless asked not to', async () => {
     const dir = imageFolder();
     const raw = await loadImageSet(dir, { whiten: false });
     expect(raw.map((image) => [image.name, image.width, image.height])).toEqual([
@@ -101,7 +101,7 @@ describe('loadImageSet', () => {
     const whitened = await loadImageSet(dir);
     expect(whitened.map((image) => [image.width, image.height])).toEqual([
       [16, 16],
-      [16, 16],
+      [20, 18],
     ]);
     expect(whitened[1]!.pixels).toEqual(whitenImage(raw[1]!).pixels);
   });
@@ -144,12 +144,12 @@ describe('loadImageSet', () => {
       '512x512',
       '512x512',
       '512x512',
-      '256x256',
-      '512x256',
+      '451x300',
+      '600x400',
       '512x512',
       '512x512',
-      '512x512',
-      '512x256',
+      '1000x872',
+      '640x427',
     ]);
     for (const image of images) {
       const mean = image.pixels.reduce((a, b) => a + b, 0) / image.pixels.length;
@@ -170,7 +170,7 @@ describe('naturalImagePatches', () => {
     expect(p.sourceKind).toBe('image-folder');
     expect(p.images).toEqual([
       { name: 'a.PNG', width: 16, height: 16 },
-      { name: 'b.png', width: 16, height: 16 },
+      { name: 'b.png', width: 20, height: 18 },
     ]);
     expect(p.whitening).toMatchObject({ f0Factor: 0.4, variance: 0.1 });
     expect([p.patch, p.samples, p.seed]).toEqual([8, 30, 3]);

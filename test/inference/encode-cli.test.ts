@@ -3,7 +3,7 @@
  * output written and equal to the library's, images with their pictures, and each bad input of the
  * export issue as one line, a non-zero exit and no output file left behind.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,9 +139,9 @@ describe('encode', () => {
       images: Array<{ tops: number[]; lefts: number[]; width: number; height: number }>;
     };
     const [image] = layout.images;
-    // 32×24 crops to 32×16 for whitening; windows of 5 at stride 2, the last one flush with the edge
-    expect([image!.width, image!.height]).toEqual([32, 16]);
-    expect(image!.tops).toEqual([0, 2, 4, 6, 8, 10, 11]);
+    // 32×24 is whitened whole (no crop); windows of 5 at stride 2, the last one flush with the edge
+    expect([image!.width, image!.height]).toEqual([32, 24]);
+    expect(image!.tops).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 19]);
     expect((await readNpy(join(out, 'noise', 'mean.npy'))).shape).toEqual([
       image!.tops.length * image!.lefts.length,
       10,
@@ -214,6 +214,21 @@ describe('bad input: one line, exit 1, no partial output', () => {
       ['encode', '--model', model, '--data', `images:${images}`, '--out', join(dir, 'o6')],
       /tiny\.png: 4×4 .* is smaller than its 5×5 patch/,
     );
+  });
+
+  it('export --triton onto a file, and --image of a run not on photographs: refused before anything is written', async () => {
+    const file = join(dir, 'triton-file');
+    writeFileSync(file, 'x');
+    const out = join(dir, 'tr.onnx');
+    await refused(
+      ['export', '--run', join(dir, 'run'), '--out', out, '--triton', file],
+      /--triton .*triton-file is a file; give a folder/,
+    );
+    await refused(
+      ['export', '--run', join(dir, 'run'), '--out', out, '--image'],
+      /did not learn from whitened photographs \(data bars/,
+    );
+    expect(existsSync(out) || existsSync(join(dir, 'tr.card.json'))).toBe(false);
   });
 
   it('an unwritable --out (encode and export)', async () => {

@@ -1,7 +1,7 @@
 /**
  * `POST /v1/encode-image` on a real exported encoder: the numbers equal the library's
- * `encode --data images:` on the same file (PNG and JPEG), the per-pixel outputs equal an
- * overlap-average and a whitening computed here from the library's own pieces; bad images are one
+ * `encode --data images:` on the same file (PNG and JPEG), per window and per pixel, and `whitened`
+ * equals core's whitening of the file; bad images are one
  * JSON 4xx each (a huge declared size a 413 before decoding) and the service stays up.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,6 @@ import { tempDir } from '../helpers/cli.ts';
 import { post } from './fake-service.ts';
 
 const MODEL = new URL('./fixtures/tiny-lowrank.onnx', import.meta.url).pathname;
-const P = 4; // tiny-lowrank: D = 16, windows 4×4 at stride 2
 const dir = tempDir('entropy-sc-encode-image-');
 let service: RunningService;
 let library: OnnxEncoderModel;
@@ -82,7 +81,7 @@ describe('POST /v1/encode-image', () => {
       const got = (name: string) => parseNpyBytes(members[`${name}.npy`]!, name);
 
       const out = join(dir, `enc-${kind}`);
-      const outputs = ['mean', 'variance', 'elbo', 'reconstruction', 'cov_factor'] as const;
+      const outputs = ['mean', 'variance', 'elbo', 'reconstruction', 'whitened', 'cov_factor'] as const;
       const [encoded] = await encodeImages(library, file, out, { outputs });
       const layout = JSON.parse(readFileSync(join(out, 'images.json'), 'utf8')).images[0] as {
         tops: number[];
@@ -94,27 +93,15 @@ describe('POST /v1/encode-image', () => {
         expect(got(name).shape, name).toEqual([rows, cols, ...expected.shape.slice(1)]);
         close(got(name).data, expected.data, name);
       }
-      // Per pixel: the image whitened as the card says, and W̃·mean averaged over the windows covering each pixel.
+      for (const name of ['reconstruction', 'whitened']) {
+        const expected = await readNpy(join(encoded!.folder, `${name}.npy`));
+        expect(got(name).shape, name).toEqual(expected.shape);
+        close(got(name).data, expected.data, name);
+      }
+      // The image as the model saw it: core's whitening of the file, whole.
       const whitened = whitenImage(readImageFile(file));
       expect(got('whitened').shape).toEqual([whitened.height, whitened.width]);
       close(got('whitened').data, whitened.pixels, 'whitened');
-      const perWindow = (await readNpy(join(encoded!.folder, 'reconstruction.npy'))).data;
-      const sum = new Float64Array(whitened.width * whitened.height);
-      const count = new Float64Array(sum.length);
-      layout.tops.forEach((top, r) =>
-        layout.lefts.forEach((left, c) => {
-          for (let i = 0; i < P * P; i++) {
-            const at = (top + Math.floor(i / P)) * whitened.width + left + (i % P);
-            sum[at]! += perWindow[(r * cols + c) * P * P + i]!;
-            count[at]!++;
-          }
-        }),
-      );
-      close(
-        got('reconstruction').data,
-        sum.map((s, i) => s / count[i]!),
-        'reconstruction',
-      );
     });
 
   it('answers JSON with Accept: application/json, only the ?outputs= asked for, nested without a batch axis', async () => {
@@ -131,8 +118,8 @@ describe('POST /v1/encode-image', () => {
     expect(Object.keys(body)).toEqual(['elbo', 'whitened']);
     const whitened = whitenImage(readImageFile(images.png));
     expect([body.whitened.length, body.whitened[0]!.length]).toEqual([whitened.height, whitened.width]);
-    // 45×70 whitens to 32×64 (the power-of-two crop); windows at 0, 2, …, flush with the edge
-    expect([body.elbo.length, body.elbo[0]!.length]).toEqual([15, 31]);
+    // 45×70 whitened whole; windows at 0, 2, …, and the last flush with the edge
+    expect([body.elbo.length, body.elbo[0]!.length]).toEqual([22, 34]);
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/^entropy_sc_model_images_encoded_total\{model="tiny-lowrank"\} 3$/m);
   });
@@ -190,6 +177,6 @@ describe('POST /v1/encode-image', () => {
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     const r = await post(`${service.url}/v1/encode-image?outputs=elbo`, readFileSync(images.png), 'image/png');
     expect(r.status).toBe(200);
-    expect(parseNpyBytes(r.bytes, 'elbo').shape).toEqual([15, 31]);
+    expect(parseNpyBytes(r.bytes, 'elbo').shape).toEqual([22, 34]);
   });
 });

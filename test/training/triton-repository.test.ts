@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
+import { modelCardOf } from '../../inference/card.ts';
+import { buildImageModel } from '../../inference/image-model-build.ts';
 import { writeTritonRepository } from '../../training/export/triton.ts';
+import { imageCardPatchModel } from '../helpers/image-card-model.ts';
 
 const MODEL = new URL('../service/fixtures/tiny-lowrank.onnx', import.meta.url).pathname;
 
@@ -106,5 +109,31 @@ describe('the Triton model repository', () => {
       'covariance',
     ]);
     expect(fromConfig(config.output!).find((t) => t.name === 'elbo')!.dims).toEqual([]);
+  });
+
+  it('holds the image model: uint8 images of any height, width and channels, its config read from its graph', async () => {
+    const patch = imageCardPatchModel();
+    const image = buildImageModel(
+      onnxProto.onnx.ModelProto.decode(patch),
+      modelCardOf(onnxProto.onnx.ModelProto.decode(patch), 'fixture'),
+    );
+    const repo = mkdtempSync(join(tmpdir(), 'entropy-sc-triton-image-'));
+    const written = await writeTritonRepository(repo, image.card.name, image.bytes, { maxBatchSize: 8 });
+    expect(written.config).toBe(join(repo, 'tiny-lowrank-image', 'config.pbtxt'));
+    const config = parseTextFormat(readFileSync(written.config, 'utf8'));
+    expect(config.name).toEqual(['tiny-lowrank-image']);
+    expect(config.dynamic_batching).toHaveLength(1);
+    expect(config.input).toEqual([{ name: ['image'], data_type: ['TYPE_UINT8'], dims: [[-1, -1, -1]] }]);
+    // outputs: the graph's, decoded here (symbolic axes are -1 in Triton)
+    const graph = onnxProto.onnx.ModelProto.decode(image.bytes).graph!;
+    const fromGraph = graph.output!.map((v) => ({
+      name: [v.name],
+      data_type: ['TYPE_FP32'],
+      dims: [v.type!.tensorType!.shape!.dim!.slice(1).map((d) => (d.dimParam ? -1 : Number(d.dimValue)))],
+    }));
+    expect(config.output).toEqual(fromGraph);
+    const dims = Object.fromEntries((config.output as TextMessage[]).map((t) => [t.name![0], t.dims![0]]));
+    expect(dims).toMatchObject({ mean: [-1, -1, 8], elbo: [-1, -1], reconstruction: [-1, -1], whitened: [-1, -1] });
+    expect(dims['cov_factor']).toEqual([-1, -1, 8, 2]);
   });
 });

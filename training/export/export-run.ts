@@ -13,6 +13,8 @@ import { gapRecord, parseModelCard, type GapRecord, type ModelCard } from '@entr
 import { issuesText } from '@entropy-sc/core/schema/issues-text';
 import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
+import { decodeModel } from '@entropy-sc/inference/card';
+import { buildImageModel } from '@entropy-sc/inference/image-model-build';
 import { useBackend } from '../backend.ts';
 import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
 import { defaultEncoderConfig, Encoder, type EncoderConfig } from '../encoder/encoder.ts';
@@ -27,6 +29,8 @@ export interface ExportOptions {
   out: string;
   /** add the `covariance` output [batch, H, H] */
   fullCovariance: boolean;
+  /** write the image model instead (uint8 images in; inference/image-model-build.ts), windows at this stride */
+  image?: { stride?: number };
 }
 
 export interface ExportResult {
@@ -38,6 +42,8 @@ export interface ExportResult {
   /** the ONNX file's bytes */
   bytes: Uint8Array;
   outputs: OutputName[];
+  /** the patch model (rows in) and its card: what was written, or what the image model was built from */
+  patch: { bytes: Uint8Array; card: ModelCard };
   /** the run's gap.json when it was measured at an earlier epoch (and so is not in the card) */
   staleGap: GapRecord | null;
 }
@@ -47,7 +53,7 @@ export function cardPathFor(model: string): string {
   return model.replace(/\.onnx$/i, '') + '.card.json';
 }
 
-export async function exportRun({ run, out, fullCovariance }: ExportOptions): Promise<ExportResult> {
+export async function exportRun({ run, out, fullCovariance, image }: ExportOptions): Promise<ExportResult> {
   await checkOutput(out);
   const paths = runPaths(run);
   const runCard = portableCard(parseModelCard(await readJson(paths.modelCard), paths.modelCard));
@@ -85,10 +91,19 @@ export async function exportRun({ run, out, fullCovariance }: ExportOptions): Pr
       card,
       { fullCovariance },
     );
+    const written = image ? buildImageModel(decodeModel(bytes, out), card, image.stride) : { bytes, card };
     const cardPath = cardPathFor(out);
-    await writeOutput(out, bytes);
-    await writeOutput(cardPath, JSON.stringify(card, null, 2) + '\n');
-    return { path: out, cardPath, card, bytes, outputs, staleGap: current ? null : gap };
+    await writeOutput(out, written.bytes);
+    await writeOutput(cardPath, JSON.stringify(written.card, null, 2) + '\n');
+    return {
+      path: out,
+      cardPath,
+      card: written.card,
+      bytes: written.bytes,
+      outputs: image ? [...outputs, 'whitened'] : outputs,
+      patch: { bytes, card },
+      staleGap: current ? null : gap,
+    };
   } finally {
     encoder.dispose();
   }

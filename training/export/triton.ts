@@ -4,8 +4,8 @@
  * ONNX graph itself (names, data types, dims without the batch axis), so they cannot drift from the
  * file Triton loads; batching is Triton's dynamic batcher, the counterpart of `entropy-sc serve`'s.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { UserError } from '@entropy-sc/core/errors';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
@@ -36,7 +36,17 @@ const DATA_TYPES: Readonly<Record<number, string>> = Object.freeze({
   [onnx.TensorProto.DataType.FLOAT16]: 'TYPE_FP16',
   [onnx.TensorProto.DataType.INT64]: 'TYPE_INT64',
   [onnx.TensorProto.DataType.INT32]: 'TYPE_INT32',
+  [onnx.TensorProto.DataType.UINT8]: 'TYPE_UINT8',
 });
+
+/** Refuses a REPO that is not a folder (nor creatable as one) before `export` writes anything. */
+export async function checkTritonRepository(repo: string): Promise<void> {
+  const info = await stat(repo).catch(() => null);
+  if (info && !info.isDirectory())
+    throw new UserError(`--triton ${repo} is a file; give a folder for the model repository`);
+  if (!info && !(await stat(dirname(resolve(repo))).catch(() => null))?.isDirectory())
+    throw new UserError(`--triton ${repo}: its folder ${dirname(resolve(repo))} does not exist`);
+}
 
 /**
  * Writes the repository for the model `name` (the card's name).
