@@ -64,8 +64,8 @@ export function observingFit(runner: BatchRunner, model: string, metrics: ModelM
   return {
     available: () => runner.available(),
     onAvailable: (listener) => runner.onAvailable(listener),
-    run: async (x, rows, outputs) => {
-      const result = await runner.run(x, rows, outputs);
+    run: async (x, rows, outputs, shape) => {
+      const result = await runner.run(x, rows, outputs, shape);
       if (result.elbo) metrics.observeElbo(model, result.elbo.data);
       return result;
     },
