@@ -18,6 +18,7 @@ import type { ModelInfo } from './model-info.ts';
 import { ModelMetrics, observingFit } from './model-metrics.ts';
 import { checkLimits, DEFAULT_LIMITS, poolSize, type LimitOptions, type PoolSize } from './options.ts';
 import { PrepPool } from './image/prep-pool.ts';
+import { withImageModel } from './repository/image-companion.ts';
 import { ModelSet, type ServedModel } from './repository/model-set.ts';
 import type { ModelSource } from './repository/model-sources.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -67,9 +68,14 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   checkLimits(limits);
   const size = poolSize(options.pool ?? {});
 
-  const sources =
-    options.models ?? (options.modelPath !== undefined ? [{ path: options.modelPath, version: '1' }] : []);
-  if (sources.length === 0) throw new UserError('no model to serve (give a model file or a repository)');
+  if (options.models === undefined && options.modelPath === undefined)
+    throw new UserError('no model to serve (give a model file or a repository)');
+  // A model file comes with its image model, where it has one (not a test's stand-in worker's).
+  const single =
+    options.models === undefined && options.workerEntry === undefined
+      ? await withImageModel(options.modelPath!)
+      : { sources: [{ path: options.modelPath!, version: '1' }], cleanup: async () => {} };
+  const sources = options.models ?? single.sources;
 
   let models: ModelSet | undefined;
   let app: FastifyInstance | undefined;
@@ -77,7 +83,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   const pools: WorkerPool[] = [];
   // Started only where a served model takes images.
   const prep = new PrepPool(Math.max(1, Math.ceil(size.workers / 4)));
-  const closePools = () => Promise.all([...pools.map((pool) => pool.close()), prep.close()]);
+  const closePools = () => Promise.all([...pools.map((pool) => pool.close()), prep.close(), single.cleanup()]);
   try {
     // One after the other: each pool's workers load their model with all the cores.
     for (const source of sources)

@@ -56,6 +56,7 @@ async function showCard() {
       `${card.family}${card.rank ? ` (rank ${card.rank})` : ''}, ${card.amortized ? 'amortized' : 'per-sample'} posterior`,
     ],
     ['window', pre.patch ? `${pre.patch}×${pre.patch} (D=${card.d})` : `D=${card.d}`],
+    ['input', card.image ? `uint8 images (image model, windows at stride ${card.image.stride})` : 'rows (patch model)'],
     ['latents', `H=${card.h}`],
     ['noise σ²', Number(card.sigma2).toPrecision(3)],
     ['whitening', whitening],
@@ -99,6 +100,7 @@ async function encode(file) {
   $('pictures').hidden = false;
   $('pictures').dataset.elboMean = String(e.mean);
   $('pictures').dataset.windows = String(rows * cols);
+  $('pictures').dataset.model = $('model').value;
   $('summary').textContent =
     `${file.name}: ${width}×${height} pixels, ${rows}×${cols} = ${rows * cols} windows, encoded in ${ms.toFixed(0)} ms`;
   status('');
@@ -164,6 +166,8 @@ $('token-form').addEventListener('submit', (event) => {
 $('model').addEventListener('change', () => run(showCard));
 $('file').addEventListener('change', () => {
   const file = $('file').files[0];
+  // Cleared, so that picking the same file again (after choosing another model) encodes it again.
+  $('file').value = '';
   if (file) run(() => encode(file));
 });
 const drop = $('drop');

@@ -21,6 +21,7 @@ if (!CHROMIUM)
 const inPage = <T = unknown>(page: Page, code: string) => page.evaluate(code) as Promise<T>;
 const text = (page: Page, selector: string) =>
   inPage<string>(page, `document.querySelector(${JSON.stringify(selector)}).textContent`);
+const PATCH = 'entropy-sc-lowrank-h100';
 const IMAGE = new URL('../../data/natural-images/camera.png', import.meta.url).pathname;
 
 describe.skipIf(!CHROMIUM)('the page at /, in headless Chromium', () => {
@@ -46,10 +47,12 @@ describe.skipIf(!CHROMIUM)('the page at /, in headless Chromium', () => {
     await page.goto(`${service.url}/`);
     await page.waitForFunction(`document.querySelector('#card dl') !== null`);
     const card = await text(page, '#card');
-    expect(card).toContain('entropy-sc-lowrank-h100');
+    expect(card).toContain(PATCH);
     expect(card).toContain('16×16 (D=256)');
+    // The shipped model and its image model.
     expect(await inPage(page, `[...document.querySelectorAll('#model option')].map((o) => o.value)`)).toEqual([
-      'entropy-sc-lowrank-h100',
+      PATCH,
+      `${PATCH}-image`,
     ]);
 
     const input = await page.$('#file');
@@ -75,9 +78,14 @@ describe.skipIf(!CHROMIUM)('the page at /, in headless Chromium', () => {
     for (const p of pictures) expect(p.colours, p.id).toBeGreaterThan(50);
 
     // The page's numbers are the service's.
-    const answer = await post(`${service.url}/v1/encode-image?outputs=elbo`, readFileSync(IMAGE), 'image/png', {
-      accept: 'application/json',
-    });
+    const answer = await post(
+      `${service.url}/v1/encode-image?model=${PATCH}&outputs=elbo`,
+      readFileSync(IMAGE),
+      'image/png',
+      {
+        accept: 'application/json',
+      },
+    );
     const elbo = (answer.json().elbo as number[][]).flat();
     const mean = elbo.reduce((a, b) => a + b, 0) / elbo.length;
     expect(Number(await inPage(page, `document.getElementById('pictures').dataset.elboMean`))).toBeCloseTo(mean, 3);
@@ -85,8 +93,17 @@ describe.skipIf(!CHROMIUM)('the page at /, in headless Chromium', () => {
       `${Math.min(...elbo).toFixed(1)} to ${Math.max(...elbo).toFixed(1)} nats, mean ${mean.toFixed(2)}`,
     );
     expect(await text(page, '#summary')).toMatch(/^camera\.png: 512×512 pixels, 63×63 = 3969 windows/);
+
+    // The image model (its own graph whitens and cuts the windows): the same pictures.
+    await page.select('#model', `${PATCH}-image`);
+    await page.waitForFunction(`document.querySelector('#card').textContent.includes('uint8 images')`);
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(IMAGE);
+    await page.waitForFunction(`document.getElementById('pictures').dataset.model === '${PATCH}-image'`, {
+      timeout: 30_000,
+    });
+    expect(Number(await inPage(page, `document.getElementById('pictures').dataset.elboMean`))).toBeCloseTo(mean, 1);
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('asks for the token when the service has one, then lists its models', async () => {
     const guarded = await startFake('fake:4:2', { token: 's3cret-token' });
