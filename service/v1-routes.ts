@@ -29,7 +29,11 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
     return { status: 'ok', model: models.list[0]!.info.card.name, models: models.names };
   });
 
-  app.get<{ Querystring: ModelQuery }>('/v1/model', async (request) => models.pick(request.query.model).info.card);
+  // Without ?model=, the one patch model (a model file and its image model: the file's card).
+  app.get<{ Querystring: ModelQuery }>(
+    '/v1/model',
+    async (request) => models.pick(request.query.model, (m) => m.kind === 'patch').info.card,
+  );
 
   app.post<{ Body: Buffer; Querystring: { outputs?: string | string[] } & ModelQuery }>(
     '/v1/encode',
