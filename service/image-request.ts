@@ -20,7 +20,10 @@ export interface ImageHeader {
   cols: number;
 }
 
-/** Window origins 0, S, 2S, … and the last one flush with the edge (as the image model cuts them). */
+/**
+ * How many origins inference's windowOrigins lists (0, S, 2S, … and the last flush with the edge),
+ * counted without listing them: a declared size may be huge.
+ */
 export function windowCount(size: number, patch: number, stride: number): number {
   return Math.floor((size - patch) / stride) + 1 + ((size - patch) % stride === 0 ? 0 : 1);
 }

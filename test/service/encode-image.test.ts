@@ -13,8 +13,10 @@ import { readImageFile } from '@entropy-sc/core/data/image-file';
 import { whitenImage } from '@entropy-sc/core/data/whiten';
 import { parseNpyBytes } from '@entropy-sc/core/npy/read';
 import { encodeImages } from '@entropy-sc/inference/encode-images';
+import { windowOrigins } from '@entropy-sc/inference/image-patches';
 import { loadEncoder, type OnnxEncoderModel } from '@entropy-sc/inference/model';
 import { readNpy } from '../../src/npy/read.ts';
+import { windowCount } from '../../service/image-request.ts';
 import { startService, type RunningService } from '../../service/serve.ts';
 import { encodePng } from '../core/png-writer.ts';
 import { tempDir } from '../helpers/cli.ts';
@@ -178,5 +180,14 @@ describe('POST /v1/encode-image', () => {
     const r = await post(`${service.url}/v1/encode-image?outputs=elbo`, readFileSync(images.png), 'image/png');
     expect(r.status).toBe(200);
     expect(parseNpyBytes(r.bytes, 'elbo').shape).toEqual([22, 34]);
+  });
+});
+
+describe('windowCount', () => {
+  it('counts the origins windowOrigins lists, for sizes, windows and strides around the edge cases', () => {
+    for (const p of [1, 4, 16])
+      for (const stride of [1, 2, 3, 8, p])
+        for (let size = p; size < p + 40; size++)
+          expect(windowCount(size, p, stride), `${size} ${p} ${stride}`).toBe(windowOrigins(size, p, stride).length);
   });
 });
