@@ -16,11 +16,11 @@ import { windowGridNodes } from './window-grid-graph.ts';
 
 type ModelProto = onnxProto.onnx.IModelProto;
 
-/** The image model's input, and its per-pixel output besides `reconstruction`. */
+/** The image model's input. */
 export const IMAGE_INPUT_NAME = 'image';
-export const WHITENED_OUTPUT = 'whitened';
-/** The image input's symbolic dimensions. */
-export const IMAGE_DIMS = [BATCH_DIM, 'height', 'width', 'channels'] as const;
+/** Its per-pixel output besides `reconstruction`, and the image input's symbolic dimensions. */
+const WHITENED_OUTPUT = 'whitened';
+const IMAGE_DIMS = [BATCH_DIM, 'height', 'width', 'channels'] as const;
 
 export interface ImageModelOptions {
   /** the window side P (P² = the patch model's D) */

@@ -24,7 +24,7 @@ export function defaultStride(p: number): number {
 }
 
 /** The image model's card: the patch model's, named `<name>-image`, with its window and stride. */
-export function imageModelCard(card: ModelCard, stride: number): ModelCard {
+function imageModelCard(card: ModelCard, stride: number): ModelCard {
   const p = patchSize(card);
   if (card.image) throw new UserError(`model ${card.name} already takes images`);
   const whitening = card.preprocessing['whitening'];

@@ -11,8 +11,6 @@ import { fft2d } from './fft2d.ts';
 import type { GrayImage } from './gray-image.ts';
 import { numberArithmetic, whiteningCutoff, whitenedVariance, whiteningResponse } from './whitening-filter.ts';
 
-export { whiteningCutoff, whitenedVariance };
-
 /** JSON-ready description of the whitening, for model cards. */
 export const whiteningDescription = {
   method: 'Olshausen & Field (1996), per image',

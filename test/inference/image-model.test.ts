@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImagePixels } from '../../src/data/image-file.ts';
+import { readImagePixels, type ImagePixels } from '../../src/data/image-file.ts';
+import { loadImageSet } from '../../src/data/image-set.ts';
 import { readNpy } from '../../src/npy/read.ts';
 import { Random } from '../../src/random.ts';
 import { OUTPUT_NAMES } from '../../src/schema/onnx-contract.ts';
@@ -340,6 +341,16 @@ describe('encode --data images: with a patch model and an image model', () => {
       [14, 22],
     ]);
     expect(layout.images[0]!.tops).toEqual(origins(19));
+  });
+
+  it('whitens as training’s data path does (loadImageSet, what train and patches cut from)', async () => {
+    const training = await loadImageSet(images);
+    for (const [m, file] of ['a.png', 'b.png'].entries()) {
+      const [codes] = await imageModel.encodeImages([readImagePixels(join(images, file))], { outputs: ['whitened'] });
+      const expected = training[m]!;
+      expect([codes!.width, codes!.height]).toEqual([expected.width, expected.height]);
+      expect(maxAbsDiff(codes!.outputs.whitened!.data, expected.pixels)).toBeLessThan(1e-5);
+    }
   });
 
   async function refused(files: Record<string, Buffer | string>, pattern: RegExp) {
