@@ -11,6 +11,7 @@ import { measureBarsRun } from './bars-run.ts';
 import { encodeTable, measureEncode } from './encode-throughput.ts';
 import { measureEpochRun } from './epoch-run.ts';
 import { imageTable, measureImageEncode } from './image-throughput.ts';
+import { measureImageService, serviceImageTable } from './service-image-throughput.ts';
 import { measureNativeStep } from './native-throughput.ts';
 import { measurePinned, pinnedTable } from './service-pinned.ts';
 import { measureService, serviceTable } from './service-throughput.ts';
@@ -36,6 +37,7 @@ const service = await measureService(defaultModelPath);
 const pinned = await measurePinned(defaultModelPath);
 const encode = await measureEncode(defaultModelPath);
 const images = await measureImageEncode(defaultModelPath);
+const serviceImages = await measureImageService(defaultModelPath, 20);
 const epoch = await measureEpochRun({}, 3);
 const step = rows.find((r) => r.threads === epoch.threads && r.name.startsWith('diag') && !r.name.includes('naive'));
 const torch = measureTorch(epoch.threads, 15, epoch.n);
@@ -91,6 +93,8 @@ const lines = [
   ...imageTable(images),
   '',
   "Whitening's share: the whitening alone (the image model's graph pruned to `whitened`; core's TypeScript whitening) over the row's time per image.",
+  '',
+  ...serviceImageTable(serviceImages),
   '',
   "% of matMul bound: the time the step's matrix products alone would take at the plain matMul rate above (on every thread used), over the measured step time.",
   '',

@@ -1,20 +1,22 @@
 /**
- * Admits encode work: refused (503 + Retry-After; gRPC: RESOURCE_EXHAUSTED) when the queue is full
- * or the memory budget cannot hold it, otherwise charged to the budget until its answer is over.
- * HTTP requests are admitted before their body is read (charged Content-Length, or the body limit
- * when the length is not announced); gRPC calls, whose message grpc-js has already received, with
- * everything they will hold.
+ * Admits encode work: refused (503 + Retry-After; gRPC: RESOURCE_EXHAUSTED) when its model's queue
+ * is full or the memory budget cannot hold it (an unknown model is a 404), otherwise charged to the
+ * budget until its answer is over. HTTP requests are admitted before their body is read (charged
+ * Content-Length, or the body limit when the length is not announced); gRPC calls, whose message
+ * grpc-js has already received, with everything they will hold.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { MicroBatcher } from './batcher.ts';
 import type { ServiceContext } from './context.ts';
 import { QueueFullError } from './http-error.ts';
 import type { Charge } from './memory-budget.ts';
+import type { ServedModel } from './repository/model-set.ts';
 
-/** A charge of `bytes`, after checking that the queue takes one more request. */
-export function admit(context: ServiceContext, bytes: number): Charge {
-  if (context.batcher.wouldOverflow(1)) {
+/** A charge of `bytes`, after checking that the batcher's queue takes one more request. */
+export function admit(context: ServiceContext, batcher: MicroBatcher, bytes: number): Charge {
+  if (batcher.wouldOverflow(1)) {
     context.metrics.rejected.inc({ reason: 'queue_full' });
-    throw new QueueFullError(context.batcher.queuedRows, context.batcher.options.maxQueueRows);
+    throw new QueueFullError(batcher.queuedRows, batcher.options.maxQueueRows);
   }
   try {
     return context.budget.charge(bytes);
@@ -24,15 +26,17 @@ export function admit(context: ServiceContext, bytes: number): Charge {
   }
 }
 
-export function admissionCheck(
+export function admissionCheck<R>(
   context: ServiceContext,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  modelOf: (request: R) => ServedModel,
+): (request: FastifyRequest & R, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
+    const { batcher } = modelOf(request);
     const announced = Number(request.headers['content-length']);
     const body = Number.isSafeInteger(announced)
       ? Math.min(announced, context.limits.bodyLimitBytes)
       : context.limits.bodyLimitBytes;
-    const charge = admit(context, body);
+    const charge = admit(context, batcher, body);
     request.charge = charge;
     reply.raw.once('close', () => charge.release());
   };

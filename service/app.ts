@@ -7,10 +7,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import { BearerCheck } from './auth.ts';
+import { decodedBody } from './content-encoding.ts';
 import type { ServiceContext } from './context.ts';
 import { readBody } from './body-reader.ts';
 import { HttpError, ShuttingDownError } from './http-error.ts';
+import { registerImageRoutes } from './image/image-routes.ts';
 import { registerOipRoutes } from './oip/routes.ts';
+import { registerPageRoutes } from './page/routes.ts';
 import { NPY_TYPE } from './response-formats.ts';
 import { registerV1Routes } from './v1-routes.ts';
 
@@ -70,6 +73,12 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     });
   }
 
+  app.addHook('preParsing', async (request, _reply, payload) =>
+    request.method === 'GET' || request.method === 'HEAD'
+      ? payload
+      : decodedBody(request.headers, payload, context.limits.bodyLimitBytes),
+  );
+
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // A client that stops reading its answer is cut, which releases what the answer holds.
@@ -108,6 +117,8 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
     return context.metrics.registry.metrics();
   });
   registerV1Routes(app, context);
+  registerImageRoutes(app, context);
+  registerPageRoutes(app);
   void app.register(async (oip) => registerOipRoutes(oip, context));
   return app;
 }

@@ -13,10 +13,11 @@ export interface BatchRunner {
   /** batches that could start now */
   available(): number;
   /**
-   * @param x rows [rows, D], owned by the runner from now on (its buffer may be transferred)
+   * @param x rows [rows, D], owned by the runner from now on (its buffer may be transferred); for an
+   *   image model uint8 images of `shape` [rows, height, width, channels]
    * @returns the named outputs, each [rows, ...]
    */
-  run(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs>;
+  run(x: Float32Array | Uint8Array, rows: number, outputs: readonly OutputName[], shape?: number[]): Promise<Outputs>;
   /** called whenever a batch slot becomes free */
   onAvailable(listener: () => void): void;
 }
@@ -36,7 +37,9 @@ export interface BatcherObserver {
 }
 
 interface Pending {
-  x: Float32Array;
+  x: Float32Array | Uint8Array;
+  /** images' shape (image models: batches of one request, maxBatchRows 1) */
+  shape?: number[];
   rows: number;
   outputs: readonly OutputName[];
   enqueuedAt: number;
@@ -80,7 +83,13 @@ export class MicroBatcher {
    * @param signal aborted when the client went away: rows still queued are dropped
    * @returns the outputs for exactly these rows, each [rows, ...]
    */
-  submit(x: Float32Array, rows: number, outputs: readonly OutputName[], signal?: AbortSignal): Promise<Outputs> {
+  submit(
+    x: Float32Array | Uint8Array,
+    rows: number,
+    outputs: readonly OutputName[],
+    signal?: AbortSignal,
+    shape?: number[],
+  ): Promise<Outputs> {
     if (this.wouldOverflow(rows)) {
       this.observer.rejected('queue_full');
       return Promise.reject(new QueueFullError(this.rowsQueued, this.options.maxQueueRows));
@@ -88,6 +97,7 @@ export class MicroBatcher {
     return new Promise<Outputs>((resolve, reject) => {
       const pending: Pending = {
         x,
+        shape,
         rows,
         outputs,
         enqueuedAt: performance.now(),
@@ -157,12 +167,13 @@ export class MicroBatcher {
   private start(batch: Pending[]): void {
     const rows = batch.reduce((sum, p) => sum + p.rows, 0);
     const x = batch.length === 1 ? batch[0]!.x : concatRows(batch, rows);
+    const shape = batch.length === 1 ? batch[0]!.shape : undefined;
     const wanted = new Set(batch.flatMap((p) => p.outputs));
     const outputs = OUTPUT_NAMES.filter((name) => wanted.has(name));
     this.observer.batch(rows);
     this.batchesInFlight++;
     this.runner
-      .run(x, rows, outputs)
+      .run(x, rows, outputs, shape)
       .then((result) => {
         let first = 0;
         for (const p of batch) {
@@ -210,8 +221,8 @@ function rowsOf(result: Outputs, names: readonly OutputName[], first: number, ro
   return own;
 }
 
-/** The rows of several requests as one batch [rows, D]. */
-function concatRows(batch: readonly Pending[], rows: number): Float32Array {
+/** The rows of several requests as one batch [rows, D] (image models batch one request at a time: never here). */
+function concatRows(batch: readonly Pending[], rows: number): Float32Array | Uint8Array {
   const x = new Float32Array(rows * (batch[0]!.x.length / batch[0]!.rows));
   let offset = 0;
   for (const p of batch) {

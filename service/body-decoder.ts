@@ -8,6 +8,7 @@ import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
 import { decodeBody, type BodyKind, type DecodedBody } from './body-decoding.ts';
 import type { DecodeJob, DecodeMessage, DecoderInit } from './decode-protocol.ts';
 import { HttpError } from './http-error.ts';
+import type { ModelInfo } from './model-info.ts';
 
 /** Bodies up to this many bytes are decoded on the event loop (about a millisecond of work). */
 export const INLINE_BODY_BYTES = 256 * 1024;
@@ -32,16 +33,17 @@ export class BodyDecoder {
     return this.ensure().then(() => undefined);
   }
 
-  decode(kind: BodyKind, body: Buffer, headerLength?: string): Promise<DecodedBody> {
+  /** @param info the model the body is for */
+  decode(kind: BodyKind, body: Buffer, info: ModelInfo, headerLength?: string): Promise<DecodedBody> {
     if (body.length <= INLINE_BODY_BYTES)
-      return Promise.resolve().then(() => decodeBody(kind, body, headerLength, this.init.info, this.init.maxRows));
+      return Promise.resolve().then(() => decodeBody(kind, body, headerLength, info, this.init.maxRows));
     // The worker takes the bytes: moved when the body owns its buffer, copied otherwise.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
     const bytes = own ? new Uint8Array(body.buffer, 0, body.byteLength) : new Uint8Array(body);
     return this.ensure().then(
       (worker) =>
         new Promise<DecodedBody>((resolve, reject) => {
-          const job: DecodeJob = { id: this.nextId++, kind, body: bytes, headerLength };
+          const job: DecodeJob = { id: this.nextId++, kind, info, body: bytes, headerLength };
           this.jobs.set(job.id, { resolve, reject });
           worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
         }),

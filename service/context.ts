@@ -1,16 +1,25 @@
-/** What the routes share: the model, the batcher, the metrics, the limits, the memory budget, the drain. */
-import type { MicroBatcher } from './batcher.ts';
+/**
+ * What the routes share: the served models (each with its batcher), the metrics, the limits, the
+ * memory budget, the body decoder and the drain.
+ */
 import type { BodyDecoder } from './body-decoder.ts';
+import type { PrepPool } from './image/prep-pool.ts';
 import type { Charge, MemoryBudget } from './memory-budget.ts';
 import type { ServiceMetrics } from './metrics.ts';
-import type { ModelInfo } from './model-info.ts';
+import type { ModelMetrics } from './model-metrics.ts';
 import type { LimitOptions } from './options.ts';
+import type { ModelSet } from './repository/model-set.ts';
 
 export interface ServiceContext {
-  info: ModelInfo;
-  batcher: MicroBatcher;
+  models: ModelSet;
+  /** decodes and whitens images off the event loop */
+  prep: PrepPool;
   metrics: ServiceMetrics;
+  /** per-model fit and volume (labels: the served models' names only) */
+  modelMetrics: ModelMetrics;
   limits: LimitOptions;
+  /** how every model is run: workers per model, the execution provider */
+  serving: { instances: number; provider: string };
   /** every byte held for a request is charged here */
   budget: MemoryBudget;
   /** large bodies are decoded off the event loop */

@@ -4,7 +4,6 @@ import type { ModelInfo } from './model-info.ts';
 
 /** workerData of the decode worker */
 export interface DecoderInit {
-  info: ModelInfo;
   maxRows: number;
 }
 
@@ -12,6 +11,8 @@ export interface DecoderInit {
 export interface DecodeJob {
   id: number;
   kind: BodyKind;
+  /** the model the body is for */
+  info: ModelInfo;
   /** the body (transferred) */
   body: Uint8Array;
   headerLength?: string;

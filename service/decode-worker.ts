@@ -8,13 +8,13 @@ import { decodeBody } from './body-decoding.ts';
 import type { DecodeJob, DecodeMessage, DecoderInit } from './decode-protocol.ts';
 import { HttpError } from './http-error.ts';
 
-const { info, maxRows } = workerData as DecoderInit;
+const { maxRows } = workerData as DecoderInit;
 const port = parentPort!;
 
 port.on('message', (job: DecodeJob) => {
   let message: DecodeMessage;
   try {
-    const decoded = decodeBody(job.kind, Buffer.from(job.body), job.headerLength, info, maxRows);
+    const decoded = decodeBody(job.kind, Buffer.from(job.body), job.headerLength, job.info, maxRows);
     message = { id: job.id, decoded };
     port.postMessage(message, [decoded.x.buffer as ArrayBuffer]);
     return;

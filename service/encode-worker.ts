@@ -41,7 +41,7 @@ try {
     previous = previous.then(async () => {
       try {
         // The main thread validated the rows and the output names: run() skips the checks.
-        const outputs: Outputs = await model.run(job.x, job.rows, job.outputs);
+        const outputs: Outputs = await model.run(job.x as Float32Array, job.rows, job.outputs);
         send({ type: 'done', id: job.id, outputs }, [
           ...new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer)),
         ]);

@@ -25,3 +25,35 @@ export function requestBytes(
     names.reduce((sum, name) => sum + rows * (info.rowShapes[name] ?? []).reduce((a, b) => a * b, 1), 0);
   return 2 * rows * info.d * 4 + 2 * values(outputs) * 4 + values(builtJson) * JSON_VALUE_BYTES + STREAM_BYTES;
 }
+
+/** Values per window of the image model's outputs (reconstruction and whitened are per pixel instead). */
+function windowValues(info: ModelInfo, name: OutputName): number {
+  const { h, rank } = info.card;
+  const values: Partial<Record<OutputName, number>> = {
+    mean: h,
+    variance: h,
+    elbo: 1,
+    cov_factor: h * (rank ?? 1),
+    cov_diag: h,
+    covariance: h * h,
+  };
+  return values[name] ?? 0;
+}
+
+/**
+ * The bytes an image request holds beyond its body: the decoded pixels (RGBA), the gray and
+ * whitened images, its windows, its outputs (twice, as for rows) and a streamed answer's buffers.
+ * @param shape [count, height, width, channels]
+ */
+export function imageRequestBytes(
+  info: ModelInfo,
+  shape: readonly number[],
+  windows: number,
+  outputs: readonly OutputName[],
+): number {
+  const [count = 1, height = 0, width = 0] = shape;
+  const pixels = count * height * width;
+  const perPixel = outputs.filter((name) => name === 'reconstruction' || name === 'whitened').length;
+  const values = outputs.reduce((sum, name) => sum + windows * windowValues(info, name), 0) + perPixel * pixels;
+  return pixels * 4 + 2 * pixels * 4 + 2 * windows * info.d * 4 + 2 * values * 4 + STREAM_BYTES;
+}

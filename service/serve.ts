@@ -1,26 +1,42 @@
 /**
- * `entropy-sc serve` as a library: the worker pool, the micro-batcher, the fastify app and the gRPC
- * server on them, listening, and a graceful close (readiness false, no new requests, every answer in
- * flight delivered, workers stop).
+ * `entropy-sc serve` as a library: per served model a worker pool and a micro-batcher, the fastify
+ * app and the gRPC server on them, one memory budget, listening, and a graceful close (readiness
+ * false, no new requests, every answer in flight delivered, workers stop).
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
+import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import { readModelFile } from '@entropy-sc/inference/card';
+import { defaultStride } from '@entropy-sc/inference/image-model-build';
+import { modelWhitens, patchSize } from '@entropy-sc/inference/image-patches';
 import { buildApp } from './app.ts';
 import { checkExposure } from './auth.ts';
 import { MicroBatcher } from './batcher.ts';
 import { BodyDecoder } from './body-decoder.ts';
 import type { ServiceContext } from './context.ts';
-import { startGrpc, type GrpcServer } from './grpc/server.ts';
 import { Drain, type DrainResult } from './drain.ts';
+import { startGrpc, type GrpcServer } from './grpc/server.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { checkModelFile } from './model-file.ts';
 import type { ModelInfo } from './model-info.ts';
+import { ModelMetrics, observingFit } from './model-metrics.ts';
 import { checkLimits, DEFAULT_LIMITS, poolSize, type LimitOptions, type PoolSize } from './options.ts';
+import { PrepPool } from './image/prep-pool.ts';
+import { withImageModel } from './repository/image-companion.ts';
+import { ModelSet, type ServedModel } from './repository/model-set.ts';
+import type { ModelSource } from './repository/model-sources.ts';
 import { WorkerPool } from './worker-pool.ts';
 
+const IMAGE_WORKER = new URL('./image/image-worker.ts', import.meta.url);
+/** images that may wait for an image model's workers (each holds its pixels); beyond, 503 */
+const IMAGE_QUEUE = 16;
+
 export interface ServeOptions {
-  modelPath: string;
+  /** one model file (served under its card's name, version 1); or give `models` */
+  modelPath?: string;
+  /** several models (e.g. a repository's, from scanRepository) */
+  models?: ModelSource[];
   host?: string;
   /** 0: any free port */
   port?: number;
@@ -40,12 +56,15 @@ export interface ServeOptions {
 export interface RunningService {
   /** e.g. http://127.0.0.1:8080 */
   url: string;
+  /** the first served model's */
   info: ModelInfo;
+  models: ModelSet;
+  /** each model's pool */
   size: PoolSize;
   app: FastifyInstance;
   /** the gRPC server, where grpcPort was given */
   grpc?: GrpcServer;
-  /** the process's memory budget: other servers (gRPC) charge their requests to it too */
+  /** the process's memory budget: every server of the process charges its requests to it */
   budget: MemoryBudget;
   /** the process's drain: other servers register their connections or in-flight work with it */
   drain: Drain;
@@ -64,37 +83,90 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const size = poolSize(options.pool ?? {});
-  await checkModelFile(options.modelPath);
 
-  let batcher: MicroBatcher | undefined;
+  if (options.models === undefined && options.modelPath === undefined)
+    throw new UserError('no model to serve (give a model file or a repository)');
+  // A model file comes with its image model, where it has one (not a test's stand-in worker's).
+  const single =
+    options.models === undefined && options.workerEntry === undefined
+      ? await withImageModel(options.modelPath!)
+      : { sources: [{ path: options.modelPath!, version: '1' }], cleanup: async () => {} };
+  const sources = options.models ?? single.sources;
+  for (const source of sources) await checkModelFile(source.path);
+
+  let models: ModelSet | undefined;
   let app: FastifyInstance | undefined;
   let grpc: GrpcServer | undefined;
-  const metrics = new ServiceMetrics(() => ({
-    rows: batcher?.queuedRows ?? 0,
-    requests: batcher?.queuedRequests ?? 0,
-  }));
-  const pool = await WorkerPool.start({
-    modelPath: options.modelPath,
-    provider: options.provider,
-    workers: size.workers,
-    threadsPerWorker: size.threadsPerWorker,
-    entry: options.workerEntry,
-    onRestart: (reason) => {
-      metrics.workerRestarts.inc();
-      app?.log.warn({ reason }, 'encode worker replaced');
-    },
-  });
+  const metrics = new ServiceMetrics(() => models?.queued() ?? { rows: 0, requests: 0 });
+  const pools: WorkerPool[] = [];
+  // Started only where a served model takes images.
+  const prep = new PrepPool(Math.max(1, Math.ceil(size.workers / 4)));
+  const decoder = new BodyDecoder({ maxRows: limits.maxRowsPerRequest });
+  const closePools = () =>
+    Promise.all([...pools.map((pool) => pool.close()), prep.close(), decoder.close(), single.cleanup()]);
+  try {
+    // One after the other: each pool's workers load their model with all the cores.
+    for (const source of sources)
+      pools.push(
+        await WorkerPool.start({
+          modelPath: source.path,
+          provider: options.provider,
+          workers: size.workers,
+          threadsPerWorker: size.threadsPerWorker,
+          entry: options.workerEntry ?? ((await readModelFile(source.path)).card.image ? IMAGE_WORKER : undefined),
+          onRestart: (reason) => {
+            metrics.workerRestarts.inc();
+            app?.log.warn({ reason, model: source.name ?? source.path }, 'encode worker replaced');
+          },
+        }),
+      );
+  } catch (error) {
+    await closePools();
+    throw error;
+  }
+  const names = sources.map((source, i) => source.name ?? pools[i]!.info.card.name);
+  const modelMetrics = new ModelMetrics(metrics.registry, names);
+  try {
+    const served: ServedModel[] = sources.map((source, i) => {
+      const { card } = pools[i]!.info;
+      const kind = card.image ? 'image' : 'patch';
+      // An image model runs one request's images at a time (sizes differ); its queue counts images.
+      const batching = kind === 'image' ? { ...limits, maxBatchRows: 1, maxQueueRows: IMAGE_QUEUE } : limits;
+      return {
+        name: names[i]!,
+        kind,
+        version: source.version,
+        info: pools[i]!.info,
+        image: card.image ? { ...card.image, whiten: true } : imageGeometry(card),
+        batcher: new MicroBatcher(observingFit(pools[i]!, names[i]!, modelMetrics), batching, {
+          batch: (rows) => metrics.batchRows.observe(rows),
+          rejected: (reason) => metrics.rejected.inc({ reason }),
+        }),
+      };
+    });
+    models = new ModelSet(served);
+    // In the background: a failure to start shows on the first image request.
+    if (served.some((m) => m.image)) prep.start().catch(() => undefined);
+  } catch (error) {
+    await closePools();
+    throw error;
+  }
   const budget = new MemoryBudget(limits.memoryBudgetBytes);
   const drain = new Drain();
-  const decoder = new BodyDecoder({ info: pool.info, maxRows: limits.maxRowsPerRequest });
+  metrics.watchBudget(budget);
+  const context: ServiceContext = {
+    models,
+    prep,
+    metrics,
+    modelMetrics,
+    limits,
+    serving: { instances: size.workers, provider: options.provider ?? 'cpu' },
+    budget,
+    decoder,
+    readiness: drain,
+  };
   // Whatever fails from here on stops the workers, or the process would never exit.
   try {
-    batcher = new MicroBatcher(pool, limits, {
-      batch: (rows) => metrics.batchRows.observe(rows),
-      rejected: (reason) => metrics.rejected.inc({ reason }),
-    });
-    metrics.watchBudget(budget);
-    const context: ServiceContext = { info: pool.info, batcher, metrics, limits, budget, decoder, readiness: drain };
     app = buildApp(context, { token: options.token, logger: options.logger });
     drain.watch(app.server);
     await decoder.warm();
@@ -104,26 +176,20 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       throw listenError(error, host, options.port ?? 8080);
     }
     if (options.grpcPort !== undefined)
-      grpc = await startGrpc(context, {
-        host,
-        port: options.grpcPort,
-        token: options.token,
-        instances: size.workers,
-        log: app.log,
-      });
+      grpc = await startGrpc(context, { host, port: options.grpcPort, token: options.token, log: app.log });
   } catch (error) {
     await app?.close();
-    await Promise.all([pool.close(), decoder.close()]);
+    await closePools();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const running = app;
-  const queue = batcher;
   return {
     url: `http://${shown}:${port}`,
-    info: pool.info,
+    info: pools[0]!.info,
+    models,
     size,
     app,
     grpc,
@@ -131,17 +197,28 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     drain,
     async close(graceMs = limits.timeoutMs + limits.sendTimeoutMs) {
       const [result] = await Promise.all([drain.drain(graceMs), grpc?.close(graceMs)]);
-      await queue.drained();
-      await Promise.all([pool.close(), decoder.close()]);
+      await context.models.drained();
+      await closePools();
       await running.close();
       return result;
     },
     async abort() {
       running.server.closeAllConnections();
       grpc?.abort();
-      await Promise.all([pool.close(), decoder.close()]);
+      await closePools();
     },
   };
+}
+
+/**
+ * A model of P×P windows (the card's patch, else √D) takes images as `encode --data images:` does:
+ * windows at stride P/2, whitened unless its card says not.
+ */
+function imageGeometry(card: ModelCard): ServedModel['image'] {
+  const side = Math.round(Math.sqrt(card.d));
+  if (card.preprocessing === undefined || side * side !== card.d) return undefined;
+  const patch = patchSize(card);
+  return { patch, stride: defaultStride(patch), whiten: modelWhitens(card) };
 }
 
 function listenError(error: unknown, host: string, port: number): Error {

@@ -1,6 +1,6 @@
 /**
  * The contract's own endpoints (cli.md `serve`): POST /v1/encode with JSON or .npy rows, answered in
- * the same format; GET /v1/model (the model card); GET /healthz.
+ * the same format; GET /v1/model (the model card); GET /healthz. `?model=NAME` where several are served.
  */
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
@@ -13,21 +13,36 @@ import { requestBytes } from './request-cost.ts';
 import { NPY_TYPE, outputsJson, outputsNpy } from './response-formats.ts';
 
 export function registerV1Routes(app: FastifyInstance, context: ServiceContext): void {
-  const { info, batcher, metrics, decoder } = context;
+  const { models, metrics, modelMetrics, decoder } = context;
+  type ModelQuery = { model?: string | string[] };
+  /** The model that encodes rows (an image model takes images: /v1/encode-image). */
+  const rowModel = (query: unknown) => {
+    const model = models.pick(query, (m) => m.kind === 'patch');
+    if (model.kind === 'image')
+      throw new UserError(
+        `model '${model.name}' is an image model: send it images (POST /v1/encode-image?model=${model.name}), not rows`,
+      );
+    return model;
+  };
 
   app.get('/healthz', { config: { open: true } }, async (_request, reply) => {
     if (!context.readiness.ready) return reply.code(503).send({ status: 'shutting down' });
-    return { status: 'ok', model: info.card.name };
+    return { status: 'ok', model: models.list[0]!.info.card.name, models: models.names };
   });
 
-  app.get('/v1/model', async () => info.card);
+  // Without ?model=, the one patch model (a model file and its image model: the file's card).
+  app.get<{ Querystring: ModelQuery }>(
+    '/v1/model',
+    async (request) => models.pick(request.query.model, (m) => m.kind === 'patch').info.card,
+  );
 
-  app.post<{ Body: Buffer | undefined; Querystring: { outputs?: string | string[] } }>(
+  app.post<{ Body: Buffer | undefined; Querystring: { outputs?: string | string[] } & ModelQuery }>(
     '/v1/encode',
-    { preParsing: admissionCheck(context) },
+    { preParsing: admissionCheck(context, (request) => rowModel(request.query.model)) },
     async (request, reply) => {
+      const { name, info, batcher } = rowModel(request.query.model);
       const npy = request.headers['content-type']?.startsWith(NPY_TYPE) ?? false;
-      const decoded = await decoder.decode(npy ? 'npy' : 'json', request.body ?? Buffer.alloc(0));
+      const decoded = await decoder.decode(npy ? 'npy' : 'json', request.body ?? Buffer.alloc(0), info);
       let asked: unknown = request.query.outputs;
       if (decoded.asked !== undefined && asked !== undefined)
         throw new UserError(`give the outputs in ?outputs= or in the body's "outputs", not both`);
@@ -37,6 +52,7 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
       chargeWork(context, request, requestBytes(info, decoded.rows, outputs));
       const result = await batcher.submit(decoded.x, decoded.rows, outputs, clientGone(reply));
       metrics.rowsEncoded.inc(decoded.rows);
+      modelMetrics.encoded(name, decoded.rows);
       const answer = npy ? outputsNpy(result) : outputsJson(result);
       if (answer.length !== undefined) reply.header('content-length', answer.length);
       return reply.type(answer.type).send(answer.body);

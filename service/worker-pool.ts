@@ -84,7 +84,7 @@ export class WorkerPool implements BatchRunner {
     this.listeners.push(listener);
   }
 
-  run(x: Float32Array, rows: number, outputs: readonly OutputName[]): Promise<Outputs> {
+  run(x: Float32Array | Uint8Array, rows: number, outputs: readonly OutputName[], shape?: number[]): Promise<Outputs> {
     // The least busy worker: an idle one first.
     let slot: Slot | undefined;
     for (const s of this.slots)
@@ -94,7 +94,7 @@ export class WorkerPool implements BatchRunner {
     return new Promise<Outputs>((resolve, reject) => {
       const job: Job = { id: this.nextId++, resolve, reject };
       chosen.jobs.set(job.id, job);
-      const message: EncodeJob = { id: job.id, x, rows, outputs };
+      const message: EncodeJob = { id: job.id, x, rows, outputs, shape };
       chosen.worker.postMessage(message, [x.buffer as ArrayBuffer]);
     });
   }

@@ -13,10 +13,12 @@ export interface WorkerInit {
 /** main → worker: encode one batch */
 export interface EncodeJob {
   id: number;
-  /** rows [rows, D] (transferred) */
-  x: Float32Array;
+  /** rows [rows, D] (transferred); for an image model, uint8 images [rows, height, width, channels] */
+  x: Float32Array | Uint8Array;
   rows: number;
   outputs: readonly OutputName[];
+  /** an image model's input shape [rows, height, width, channels] */
+  shape?: number[];
 }
 
 /** worker → main */

@@ -11,6 +11,7 @@ import { milliseconds, nonNegativeNumber, port, positiveInt, positiveNumber } fr
 
 interface ServeFlags {
   model?: string;
+  models?: string;
   host: string;
   port: number;
   grpcPort: number;
@@ -38,6 +39,10 @@ export function registerServe(program: Command): void {
       'serve an exported encoder over HTTP: POST /v1/encode (JSON or .npy), the Open Inference Protocol (/v2), /healthz, /metrics; and the Open Inference Protocol over gRPC',
     )
     .option('--model <MODEL.onnx>', 'exported encoder (default: the shipped models/default.onnx)')
+    .option(
+      '--models <REPO>',
+      'every model of a Triton-layout repository (REPO/<name>/config.pbtxt, REPO/<name>/<version>/model.onnx: what export --triton writes; the highest version served)',
+    )
     .option('--host <address>', 'address to listen on (a non-loopback one needs a token or --insecure)', '127.0.0.1')
     .option('--port <port>', 'port (0: any free one)', port, 8080)
     .option(
@@ -97,8 +102,12 @@ export function registerServe(program: Command): void {
       const { startService } = await import('@entropy-sc/service/serve');
       const { closeOnSignal } = await import('@entropy-sc/service/shutdown');
       const { defaultModelPath } = await import('@entropy-sc/inference/default-model');
+      const { scanRepository } = await import('@entropy-sc/service/repository/model-sources');
+      if (flags.model !== undefined && flags.models !== undefined)
+        throw new UserError('give --model or --models, not both');
       const service = await startService({
         modelPath: flags.model ?? defaultModelPath,
+        models: flags.models === undefined ? undefined : await scanRepository(flags.models),
         host: flags.host,
         port: flags.port,
         grpcPort: flags.grpcPort === 0 ? undefined : flags.grpcPort,
@@ -120,10 +129,13 @@ export function registerServe(program: Command): void {
         },
         logger: { level: flags.logLevel },
       });
-      const { info, size } = service;
+      const { size } = service;
+      const served = service.models.list.map(
+        ({ name, info }) => `'${name}' (D=${info.d}, H=${info.h}; ${info.outputs.join(', ')})`,
+      );
       process.stderr.write(
-        `entropy-sc: serving model '${info.card.name}' (D=${info.d}, H=${info.h}; ${info.outputs.join(', ')}) on ${service.url} ` +
-          `with ${size.workers} worker${size.workers === 1 ? '' : 's'} × ${size.threadsPerWorker} thread${size.threadsPerWorker === 1 ? '' : 's'}\n`,
+        `entropy-sc: serving model${served.length === 1 ? '' : 's'} ${served.join(', ')} on ${service.url} ` +
+          `with ${size.workers} worker${size.workers === 1 ? '' : 's'} × ${size.threadsPerWorker} thread${size.threadsPerWorker === 1 ? '' : 's'}${served.length === 1 ? '' : ' per model'}\n`,
       );
       if (service.grpc)
         process.stderr.write(

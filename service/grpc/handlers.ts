@@ -13,14 +13,13 @@ import {
 } from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
 import { Histogram } from 'prom-client';
-import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
+import { UserError } from '@entropy-sc/core/errors';
 import { VERSION } from '@entropy-sc/core/version';
 import { admit } from '../admission.ts';
 import { BearerCheck } from '../auth.ts';
 import type { ServiceContext } from '../context.ts';
 import { HttpError, ShuttingDownError } from '../http-error.ts';
-import { modelConfig } from '../model-config.ts';
-import { MODEL_VERSION } from '../oip/infer-response.ts';
+import { modelMetadata, tritonModelConfig } from '../model-config.ts';
 import { requestBytes } from '../request-cost.ts';
 import { grpcStatus } from './status.ts';
 import { modelInferResponse, parseModelInfer, type ModelInferRequest } from './tensors.ts';
@@ -28,8 +27,6 @@ import { modelInferResponse, parseModelInfer, type ModelInferRequest } from './t
 export interface HandlerOptions {
   /** the bearer token every RPC but liveness and readiness needs; none: open */
   token?: string;
-  /** encode workers, for ModelConfig's instance group */
-  instances: number;
   log?: FastifyBaseLogger;
 }
 
@@ -42,7 +39,7 @@ interface CallNote {
 }
 
 export function inferenceHandlers(context: ServiceContext, options: HandlerOptions): UntypedServiceImplementation {
-  const { info, batcher, metrics, limits, readiness } = context;
+  const { models, metrics, modelMetrics, limits, readiness } = context;
   const check = options.token === undefined ? undefined : new BearerCheck(options.token);
   const seconds = new Histogram({
     name: 'entropy_sc_grpc_request_duration_seconds',
@@ -52,17 +49,11 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
     registers: [metrics.registry],
   });
 
-  /** NOT_FOUND unless `name` (and, if given, `version`) is the served model. */
-  const checkModel = (request: Request) => {
+  /** The model a request names (NOT_FOUND unless served, in that version if one is named). */
+  const modelOf = (request: Request) => {
     const name = String(request.name ?? request.model_name ?? '');
     const version = String(request.version ?? request.model_version ?? '');
-    if (name !== info.card.name)
-      throw new HttpError(404, `unknown model '${name.slice(0, 64)}' (this server serves '${info.card.name}')`);
-    if (version !== '' && version !== MODEL_VERSION)
-      throw new HttpError(
-        404,
-        `unknown version '${version.slice(0, 16)}' of model '${name}' (it has version ${MODEL_VERSION})`,
-      );
+    return models.lookup(name, version === '' ? undefined : version);
   };
 
   const unary =
@@ -102,14 +93,13 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
       );
     };
 
-  const tensor = (name: string, shape: number[]) => ({ name, datatype: 'FP32', shape });
   const handlers: Record<string, [open: boolean, handle: Handler]> = {
     ServerLive: [true, () => ({ live: true })],
     ServerReady: [true, () => ({ ready: readiness.ready })],
     ModelReady: [
       false,
       (request) => {
-        checkModel(request);
+        modelOf(request);
         return { ready: readiness.ready };
       },
     ],
@@ -117,51 +107,40 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
       false,
       () => ({ name: 'entropy-sc', version: VERSION, extensions: ['model_configuration', 'model_repository'] }),
     ],
-    ModelMetadata: [
-      false,
-      (request) => {
-        checkModel(request);
-        return {
-          name: info.card.name,
-          versions: [MODEL_VERSION],
-          platform: 'onnxruntime_onnx',
-          inputs: [tensor(INPUT_NAME, [-1, info.d])],
-          outputs: info.outputs.map((name) => tensor(name, [-1, ...info.rowShapes[name]!])),
-        };
-      },
-    ],
+    ModelMetadata: [false, (request) => modelMetadata(modelOf(request))],
     ModelConfig: [
       false,
-      (request) => {
-        checkModel(request);
-        return { config: modelConfig(info, limits, options.instances) };
-      },
+      (request) => ({ config: tritonModelConfig(modelOf(request), { limits, ...context.serving }) }),
     ],
     RepositoryIndex: [
       false,
       () => ({
-        models: [
-          {
-            name: info.card.name,
-            version: MODEL_VERSION,
-            state: readiness.ready ? 'READY' : 'UNAVAILABLE',
-            reason: '',
-          },
-        ],
+        models: models.list.map((model) => ({
+          name: model.name,
+          version: model.version,
+          state: readiness.ready ? 'READY' : 'UNAVAILABLE',
+          reason: '',
+        })),
       }),
     ],
     ModelInfer: [
       false,
       async (request, signal, note) => {
-        checkModel(request);
+        const model = modelOf(request);
+        if (model.kind === 'image')
+          throw new UserError(
+            `model '${model.name}' is an image model: over gRPC only patch models are served for now (send its UINT8 images to POST /v2/models/${model.name}/infer over HTTP)`,
+          );
+        const { info, batcher } = model;
         const infer = parseModelInfer(request as unknown as ModelInferRequest, info, limits.maxRowsPerRequest);
         // The received message, the rows and outputs, and the answer's message (as large as the outputs).
-        const charge = admit(context, requestBytes(info, infer.rows, infer.outputs, infer.outputs));
+        const charge = admit(context, batcher, requestBytes(info, infer.rows, infer.outputs, infer.outputs));
         try {
           note.rows = infer.rows;
           const outputs = await batcher.submit(infer.x, infer.rows, infer.outputs, signal);
           metrics.rowsEncoded.inc(infer.rows);
-          return modelInferResponse(info, infer, outputs);
+          modelMetrics.encoded(model.name, infer.rows);
+          return modelInferResponse(model, infer, outputs);
         } finally {
           charge.release();
         }

@@ -9,7 +9,7 @@ import { UserError } from '@entropy-sc/core/errors';
 import { HttpError } from '../http-error.ts';
 import type { ModelInfo, Outputs } from '../model-info.ts';
 import { inputShape, rowsFromBytes, rowsFromElements, theInputIndex } from '../oip/infer-request.ts';
-import { MODEL_VERSION } from '../oip/infer-response.ts';
+import type { ServedModel } from '../repository/model-set.ts';
 import { selectOutputs } from '../outputs.ts';
 import type { Rows } from '../request-rows.ts';
 
@@ -88,10 +88,10 @@ function requestedOutputs(asked: readonly { name: string }[], info: ModelInfo): 
 }
 
 /** The ModelInferResponse for a request's outputs. */
-export function modelInferResponse(info: ModelInfo, request: GrpcInfer, outputs: Outputs): object {
+export function modelInferResponse(model: ServedModel, request: GrpcInfer, outputs: Outputs): object {
   const tensors = request.outputs.map((name) => ({ name, tensor: outputs[name]! }));
   const heads = tensors.map(({ name, tensor }) => ({ name, datatype: 'FP32', shape: tensor.shape }));
-  const common = { model_name: info.card.name, model_version: MODEL_VERSION, id: request.id };
+  const common = { model_name: model.name, model_version: model.version, id: request.id };
   if (request.typed)
     return {
       ...common,

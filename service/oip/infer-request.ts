@@ -152,7 +152,7 @@ export function rowsFromElements(flat: readonly unknown[], shape: InputShape, wh
   return { x: Float32Array.from(flat as number[]), rows };
 }
 
-function requestedOutputs(request: Record<string, unknown>, info: ModelInfo): InferRequest['outputs'] {
+export function requestedOutputs(request: Record<string, unknown>, info: ModelInfo): InferRequest['outputs'] {
   const parameters = isObject(request.parameters) ? request.parameters : {};
   const binaryDefault = parameters.binary_data_output === true;
   if (request.outputs === undefined) return info.outputs.map((name) => ({ name, binary: binaryDefault }));
@@ -176,6 +176,6 @@ function requestedOutputs(request: Record<string, unknown>, info: ModelInfo): In
     }));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

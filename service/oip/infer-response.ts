@@ -5,22 +5,21 @@
  * (in slices) before the binary views follow it.
  */
 import { Readable } from 'node:stream';
-import type { ModelInfo, Outputs } from '../model-info.ts';
+import type { Outputs } from '../model-info.ts';
+import type { ServedModel } from '../repository/model-set.ts';
 import { SMALL_BYTES } from '../response-formats.ts';
 import { jsonBuffers, jsonStream, jsonText, SMALL_VALUES, valueCount, type JsonPart } from '../streamed-json.ts';
 import { HEADER_LENGTH, type InferRequest } from './infer-request.ts';
 
-export const MODEL_VERSION = '1';
-
 export async function inferResponse(
-  info: ModelInfo,
+  model: ServedModel,
   request: Pick<InferRequest, 'id' | 'outputs'>,
   outputs: Outputs,
 ): Promise<{ headers: Record<string, string>; body: Readable | Buffer | string }> {
   const binaries: Uint8Array[] = [];
   const head = {
-    model_name: info.card.name,
-    model_version: MODEL_VERSION,
+    model_name: model.name,
+    model_version: model.version,
     ...(request.id !== undefined && { id: request.id }),
   };
   const parts: JsonPart[] = [`${JSON.stringify(head).slice(0, -1)},"outputs":[`];

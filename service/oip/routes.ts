@@ -6,74 +6,86 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '@entropy-sc/core/version';
-import { INPUT_NAME } from '@entropy-sc/core/schema/onnx-contract';
+import type { IncomingMessage } from 'node:http';
 import { admissionCheck, chargeWork } from '../admission.ts';
+import { readBody } from '../body-reader.ts';
 import { clientGone } from '../client-abort.ts';
 import type { ServiceContext } from '../context.ts';
-import { HttpError } from '../http-error.ts';
-import type { IncomingMessage } from 'node:http';
-import { readBody } from '../body-reader.ts';
-import { requestBytes } from '../request-cost.ts';
+import { windowCount } from '../image-request.ts';
+import { modelMetadata } from '../model-config.ts';
+import { imageRequestBytes, requestBytes } from '../request-cost.ts';
+import { registerConfigRoute } from './config-route.ts';
+import { parseImageInferRequest } from './image-infer-request.ts';
 import { HEADER_LENGTH } from './infer-request.ts';
-import { inferResponse, MODEL_VERSION } from './infer-response.ts';
+import { inferResponse } from './infer-response.ts';
+import { registerRepositoryRoutes } from './repository-routes.ts';
 
 type ModelParams = { name: string; version?: string };
 
 export function registerOipRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { info, batcher, metrics, decoder, limits } = context;
+  const { models, metrics, modelMetrics, decoder, limits } = context;
   app.addContentTypeParser('*', (_request: unknown, payload: IncomingMessage) =>
     readBody(payload, limits.bodyLimitBytes),
   );
 
-  /** 404 unless the URL names this model (and, if any, version 1). */
-  const checkModel = async (request: { params: ModelParams }) => {
-    const { name, version } = request.params;
-    if (name !== info.card.name)
-      throw new HttpError(404, `unknown model '${name.slice(0, 64)}' (this server serves '${info.card.name}')`);
-    if (version !== undefined && version !== MODEL_VERSION)
-      throw new HttpError(
-        404,
-        `unknown version '${version.slice(0, 16)}' of model '${name}' (it has version ${MODEL_VERSION})`,
-      );
-  };
+  /** The model the URL names (404 unless served, in that version if one is named). */
+  const modelOf = (request: { params: ModelParams }) => models.lookup(request.params.name, request.params.version);
   const both = (path: string) => [`/v2/models/:name${path}`, `/v2/models/:name/versions/:version${path}`];
 
   app.get('/v2', async () => ({ name: 'entropy-sc', version: VERSION, extensions: ['binary_tensor_data'] }));
+  registerRepositoryRoutes(app, context);
+  registerConfigRoute(app, context);
   app.get('/v2/health/live', { config: { open: true } }, async () => ({ live: true }));
   // The protocol answers "not ready" with a 4xx.
   app.get('/v2/health/ready', { config: { open: true } }, async (_request, reply) =>
     reply.code(context.readiness.ready ? 200 : 400).send({ ready: context.readiness.ready }),
   );
 
-  const metadata = {
-    name: info.card.name,
-    versions: [MODEL_VERSION],
-    platform: 'onnxruntime_onnx',
-    inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, info.d] }],
-    outputs: info.outputs.map((name) => ({ name, datatype: 'FP32', shape: [-1, ...info.rowShapes[name]!] })),
-  };
-  for (const url of both('')) app.get<{ Params: ModelParams }>(url, { preHandler: checkModel }, async () => metadata);
+  for (const url of both('')) app.get<{ Params: ModelParams }>(url, async (request) => modelMetadata(modelOf(request)));
   for (const url of both('/ready'))
-    app.get<{ Params: ModelParams }>(url, { preHandler: checkModel }, async (_request, reply) =>
-      reply.code(context.readiness.ready ? 200 : 400).send({ name: info.card.name, ready: context.readiness.ready }),
+    app.get<{ Params: ModelParams }>(url, async (request, reply) =>
+      reply
+        .code(context.readiness.ready ? 200 : 400)
+        .send({ name: modelOf(request).name, ready: context.readiness.ready }),
     );
 
-  const admit = admissionCheck(context);
+  const admit = admissionCheck(context, modelOf);
   for (const url of both('/infer'))
     app.post<{ Params: ModelParams; Body: Buffer }>(
       url,
       {
         // The model is checked before the body is read.
         preParsing: async (request, reply) => {
-          await checkModel(request);
           await admit(request, reply);
         },
       },
       async (request, reply) => {
+        const model = modelOf(request);
+        const { info, batcher } = model;
         const header = request.headers[HEADER_LENGTH];
+        if (model.kind === 'image') {
+          const images = parseImageInferRequest(
+            request.body ?? Buffer.alloc(0),
+            Array.isArray(header) ? header[0] : header,
+            model,
+            limits.maxRowsPerRequest,
+          );
+          const names = images.outputs.map((o) => o.name);
+          const [count, height, width] = images.shape;
+          const { patch, stride } = model.image!;
+          const windows = count * windowCount(height, patch, stride) * windowCount(width, patch, stride);
+          chargeWork(context, request, imageRequestBytes(model.info, images.shape, windows, names));
+          const outputs = await batcher.submit(images.data, count, names, clientGone(reply), images.shape);
+          request.rows = windows;
+          metrics.rowsEncoded.inc(windows);
+          modelMetrics.encoded(model.name, windows, count);
+          const { headers, body } = await inferResponse(model, images, outputs);
+          return reply.headers(headers).send(body);
+        }
         const { x, rows, infer } = await decoder.decode(
           'oip',
           request.body ?? Buffer.alloc(0),
+          info,
           Array.isArray(header) ? header[0] : header,
         );
         request.rows = rows;
@@ -83,7 +95,8 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
         chargeWork(context, request, requestBytes(info, rows, names, builtJson));
         const outputs = await batcher.submit(x, rows, names, clientGone(reply));
         metrics.rowsEncoded.inc(rows);
-        const { headers, body } = await inferResponse(info, infer!, outputs);
+        modelMetrics.encoded(model.name, rows);
+        const { headers, body } = await inferResponse(model, infer!, outputs);
         return reply.headers(headers).send(body);
       },
     );

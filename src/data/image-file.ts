@@ -41,13 +41,21 @@ export interface ImagePixels {
  * @throws UserError for a 16-bit PNG, or a file that does not decode
  */
 export function readImagePixels(path: string): ImagePixels {
-  const bytes = readBytes(path);
-  const { rgba, width, height, depth } = decodeRgba(bytes, path);
+  return decodeImagePixels(readBytes(path), path);
+}
+
+/**
+ * Decodes PNG or JPEG bytes as 8-bit RGB pixels (what an image model takes).
+ * @param name the file's name, for messages
+ * @throws UserError for a 16-bit PNG, or bytes that do not decode
+ */
+export function decodeImagePixels(bytes: Uint8Array, name: string): ImagePixels {
+  const { rgba, width, height, depth } = decodeRgba(bytes, name);
   if (depth !== 8)
-    throw new UserError(`${path} is a ${depth}-bit PNG; the image model takes 8-bit images (convert it to 8 bits)`);
+    throw new UserError(`${name} is a ${depth}-bit PNG; the image model takes 8-bit images (convert it to 8 bits)`);
   const data = new Uint8Array(width * height * 3);
   for (let p = 0; p < width * height; p++) for (let c = 0; c < 3; c++) data[3 * p + c] = rgba[4 * p + c]!;
-  return { width, height, channels: 3, data, name: basename(path) };
+  return { width, height, channels: 3, data, name: basename(name) };
 }
 
 /**

@@ -17,7 +17,7 @@ const allowed: Record<string, string[]> = {
   plot: ['@entropy-sc/core'],
   inference: ['@entropy-sc/core', '@entropy-sc/graph'],
   training: ['@entropy-sc/core', '@entropy-sc/graph', '@entropy-sc/plot', '@entropy-sc/inference'],
-  service: ['@entropy-sc/core', '@entropy-sc/inference'],
+  service: ['@entropy-sc/core', '@entropy-sc/graph', '@entropy-sc/inference'],
   cli: [
     '@entropy-sc/core',
     '@entropy-sc/graph',
