@@ -16,4 +16,6 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
+  // the service's page runs in the browser
+  { files: ['service/page/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -4,7 +4,14 @@
  * carry a stack or a server path, and the routes of /v1, the Open Inference Protocol and /metrics.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Readable } from 'node:stream';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { UserError } from '@entropy-sc/core/errors';
 import { BearerCheck } from './auth.ts';
 import { decodedBody } from './content-encoding.ts';
@@ -54,8 +61,8 @@ export function buildApp(context: ServiceContext, options: AppOptions = {}): Fas
   app.decorateRequest('charge', null);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', NPY_TYPE], (_request: unknown, payload: IncomingMessage) =>
-    readBody(payload, limits.bodyLimitBytes),
+  app.addContentTypeParser(['application/json', NPY_TYPE], (request: FastifyRequest, payload: Readable) =>
+    readBody(payload, request.headers, limits.bodyLimitBytes),
   );
 
   app.addHook('onRequest', async (request) => {

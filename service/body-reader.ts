@@ -3,11 +3,17 @@
  * by doubling when the length is not announced), each chunk copied in on arrival. Fastify's own
  * reader concatenates every chunk at the end, which for tens of MiB stops the event loop.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { HttpError } from './http-error.ts';
 
-export function readBody(payload: IncomingMessage, limit: number): Promise<Buffer> {
-  const announced = Number(payload.headers['content-length']);
+/**
+ * @param payload the body as it arrives (decompressed already, where it was sent compressed)
+ * @param headers the request's: Content-Length is the payload's length unless a Content-Encoding was decoded
+ */
+export function readBody(payload: Readable, headers: IncomingHttpHeaders, limit: number): Promise<Buffer> {
+  const encoded = (headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
+  const announced = encoded ? NaN : Number(headers['content-length']);
   const known = Number.isSafeInteger(announced) && announced >= 0;
   const tooLarge = () => new HttpError(413, `the request body is larger than the limit of ${limit} bytes`);
   return new Promise((resolve, reject) => {

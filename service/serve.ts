@@ -86,13 +86,14 @@ export async function startService(options: ServeOptions): Promise<RunningServic
 
   if (options.models === undefined && options.modelPath === undefined)
     throw new UserError('no model to serve (give a model file or a repository)');
+  if (options.modelPath !== undefined) await checkModelFile(options.modelPath);
   // A model file comes with its image model, where it has one (not a test's stand-in worker's).
   const single =
     options.models === undefined && options.workerEntry === undefined
       ? await withImageModel(options.modelPath!)
       : { sources: [{ path: options.modelPath!, version: '1' }], cleanup: async () => {} };
   const sources = options.models ?? single.sources;
-  for (const source of sources) await checkModelFile(source.path);
+  for (const source of options.models ?? []) await checkModelFile(source.path);
 
   let models: ModelSet | undefined;
   let app: FastifyInstance | undefined;

@@ -4,9 +4,9 @@
  * `{"error": "..."}` as the protocol specifies. Registered in a plugin of its own so that any body
  * type reaches the infer route (binary requests are often sent as application/octet-stream).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VERSION } from '@entropy-sc/core/version';
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { admissionCheck, chargeWork } from '../admission.ts';
 import { readBody } from '../body-reader.ts';
 import { clientGone } from '../client-abort.ts';
@@ -24,8 +24,8 @@ type ModelParams = { name: string; version?: string };
 
 export function registerOipRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { models, metrics, modelMetrics, decoder, limits } = context;
-  app.addContentTypeParser('*', (_request: unknown, payload: IncomingMessage) =>
-    readBody(payload, limits.bodyLimitBytes),
+  app.addContentTypeParser('*', (request: FastifyRequest, payload: Readable) =>
+    readBody(payload, request.headers, limits.bodyLimitBytes),
   );
 
   /** The model the URL names (404 unless served, in that version if one is named). */

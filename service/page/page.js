@@ -20,7 +20,9 @@ async function api(path, init = {}) {
     let message = `${response.status} ${response.statusText}`;
     try {
       message = (await response.json()).error ?? message;
-    } catch {}
+    } catch {
+      // not a JSON error body: the status line says it
+    }
     throw new Error(message);
   }
   return response;
