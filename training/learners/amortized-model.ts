@@ -50,9 +50,8 @@ export abstract class AmortizedModel<O extends AmortizedOptions = AmortizedOptio
   }
 
   describe(): Record<string, unknown> {
-    const { encoder, batch, learningRate, dictionaryLearningRate } = this.options;
+    const { batch, learningRate, dictionaryLearningRate } = this.options;
     return {
-      encoder: { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
       optimizer: { name: 'adam', learningRate, dictionaryLearningRate, batch },
     };
   }

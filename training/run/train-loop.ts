@@ -12,7 +12,12 @@ import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { createProgress } from '@entropy-sc/core/progress';
 import { Random } from '@entropy-sc/core/random';
 import { portableDataSpec } from '@entropy-sc/core/schema/data-spec';
-import { MODEL_CARD_FORMAT, parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
+import {
+  MODEL_CARD_FORMAT,
+  parseModelCard,
+  trainingSettingsOf,
+  type ModelCard,
+} from '@entropy-sc/core/schema/model-card';
 import { configDifferences, type RunConfig } from '@entropy-sc/core/schema/run-config';
 import { VERSION } from '@entropy-sc/core/version';
 import type { Schedule } from '../anneal/schedule.ts';
@@ -21,6 +26,7 @@ import { evaluateDataSetAsync } from '../evaluate/evaluate-data-set.ts';
 import { normalizeColumns } from '../objective/point-statistics.ts';
 import { divergence, firstNonFinite } from './epoch-health.ts';
 import type { Learner } from '../learners/learner.ts';
+import { encoderConfigOf, type EncoderConfig } from '@entropy-sc/graph/encoder-spec';
 import { parseLoopState, type LoopState } from './loop-state.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
 
@@ -154,18 +160,23 @@ function modelCard(data: DataSet, learner: Learner, config: RunConfig, final: Me
     family: learner.family,
     rank: config.rank,
     amortized: config.amortized,
+    encoder: builtWidths(encoderConfigOf(config, data.d)),
     sigma2,
     preprocessing: data.preprocessing as Record<string, unknown>,
     data: portableDataSpec(data.spec),
     n: data.n,
     tile: data.tile,
     seed: config.seed,
-    config: { ...config, data: portableDataSpec(config.data) },
+    config: { ...trainingSettingsOf(config), data: portableDataSpec(config.data) },
     ...learner.describe(),
     versions: { 'entropy-sc': VERSION, 'tfjs-core': tf.version_core, node: process.version, backend: tf.getBackend() },
     metrics: final,
   };
   return parseModelCard(card, 'model.json');
+}
+
+function builtWidths(encoder: EncoderConfig | null): ModelCard['encoder'] {
+  return encoder && { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks };
 }
 
 async function exists(path: string): Promise<boolean> {
