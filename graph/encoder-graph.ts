@@ -78,10 +78,11 @@ export function posteriorNodes(g: GraphBuilder, w: EncoderWeights, x: string): P
 
   let hidden = dense(w.input, x, LAYER_NAMES.input);
   w.blocks.forEach((block, k) => {
-    g.scope(`encoder/block${k}`, () => {
-      const inner = g.op('Relu', [dense(block.expand, g.op('Relu', [hidden]), LAYER_NAMES.expand(k))]);
-      hidden = g.op('Add', [hidden, dense(block.project, inner, LAYER_NAMES.project(k))]);
-    });
+    // the block's own nodes (its ReLUs and the residual sum) beside its two layers' scopes
+    const inBlock = (op: string, inputs: string[]) => g.scope(`encoder/block${k}`, () => g.op(op, inputs));
+    const inner = inBlock('Relu', [dense(block.expand, inBlock('Relu', [hidden]), LAYER_NAMES.expand(k))]);
+    const projected = dense(block.project, inner, LAYER_NAMES.project(k));
+    hidden = inBlock('Add', [hidden, projected]);
   });
   const heads = {
     mean: dense(w.meanHead, hidden, LAYER_NAMES.mean, 'mean'),
