@@ -36,6 +36,7 @@ export const resolvedEncoderWidths = z.strictObject({
   inner: positiveInt,
   blocks: z.number().int().nonnegative(),
 });
+export type EncoderWidths = z.infer<typeof resolvedEncoderWidths>;
 
 /**
  * The columns of the posterior's low-rank factor in array layouts and estimates: r for the lowrank

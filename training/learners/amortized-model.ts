@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
+import type { EncoderWidths } from '@entropy-sc/core/schema/run-config';
 import { type EncoderConfig } from '@entropy-sc/graph/encoder-spec';
 import { Encoder } from '../model/encoder.ts';
 import { randomDictionary } from '../init/random-dictionary.ts';
@@ -39,6 +40,15 @@ export abstract class AmortizedModel<O extends AmortizedOptions = AmortizedOptio
 
   get family(): Posterior['family'] {
     return this.options.encoder.family;
+  }
+
+  get rank(): number | null {
+    return this.options.encoder.family === 'lowrank' ? this.options.encoder.rank : null;
+  }
+
+  get encoderWidths(): EncoderWidths {
+    const { hidden, inner, blocks } = this.options.encoder;
+    return { hidden, inner, blocks };
   }
 
   unitsPerEpoch(n: number): number {

@@ -26,7 +26,6 @@ import { evaluateDataSetAsync } from '../evaluate/evaluate-data-set.ts';
 import { normalizeColumns } from '../objective/point-statistics.ts';
 import { divergence, firstNonFinite } from './epoch-health.ts';
 import type { Learner } from '../learners/learner.ts';
-import { encoderConfigOf, type EncoderConfig } from '@entropy-sc/graph/encoder-spec';
 import { parseLoopState, type LoopState } from './loop-state.ts';
 import { runPaths, writeRunFiles, type MetricsRow } from './run-files.ts';
 
@@ -158,9 +157,9 @@ function modelCard(data: DataSet, learner: Learner, config: RunConfig, final: Me
     d: data.d,
     h: learner.dictionary.shape[1],
     family: learner.family,
-    rank: config.rank,
+    rank: learner.rank,
     amortized: config.amortized,
-    encoder: builtWidths(encoderConfigOf(config, data.d)),
+    encoder: learner.encoderWidths,
     sigma2,
     preprocessing: data.preprocessing as Record<string, unknown>,
     data: portableDataSpec(data.spec),
@@ -173,10 +172,6 @@ function modelCard(data: DataSet, learner: Learner, config: RunConfig, final: Me
     metrics: final,
   };
   return parseModelCard(card, 'model.json');
-}
-
-function builtWidths(encoder: EncoderConfig | null): ModelCard['encoder'] {
-  return encoder && { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks };
 }
 
 async function exists(path: string): Promise<boolean> {
