@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { INITIALIZER_NAMES, OUTPUT_NAMES } from '../../../src/schema/onnx-contract.ts';
 import { defaultEncoderConfig } from '../../../graph/encoder-spec.ts';
 import { gradientGraph } from '../../../graph/gradient-graph.ts';
+import { composeImageModel } from '../../../graph/image-model-graph.ts';
 import { encoderModelBytes } from '../../../graph/model-bytes.ts';
 import { Encoder } from '../../../training/model/encoder.ts';
 import { encoderWeights } from '../../../training/model/encoder-weights.ts';
@@ -54,6 +55,41 @@ describe('graph node names', () => {
     );
     const initializers = (graph.initializer ?? []).map((t) => t.name);
     expect(initializers).toEqual(expect.arrayContaining([...Object.values(INITIALIZER_NAMES), 'encoder.input.weight']));
+  });
+
+  it('the image model: its preprocessing scoped as math.md names it, the patch model under patch/', () => {
+    const config = defaultEncoderConfig(9, 4, 'diag');
+    const encoder = new Encoder(config, 1);
+    const { bytes } = encoderModelBytes(
+      encoderWeights(encoder),
+      { dictionary: new Float32Array(36).fill(0.5), priorScales: new Float32Array(4).fill(1), noiseVariance: 0.1 },
+      testCard('diag', 9, 4, 1, 0.1),
+      { fullCovariance: false },
+    );
+    encoder.dispose();
+    const image = composeImageModel(onnx.ModelProto.decode(bytes), {
+      patch: 3,
+      stride: 2,
+      name: 'image',
+      docString: '',
+      metadataProps: [],
+    });
+    const names = (image.graph!.node ?? []).map((n) => n.name ?? '');
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.every((name) => name.includes('/'))).toBe(true);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'gray/matmul',
+        'whitening/dft_rows/dft',
+        'whitening/filter_R/exp',
+        'whitening/inverse_dft_rows/dft',
+        'windows/gather',
+        'patch/encoder/input/gemm',
+        'patch/elbo/entropy_q/mul',
+        'per_window/mean/reshape',
+        'reconstruction_average/identity',
+      ]),
+    );
   });
 
   it('the training gradient graph: unique names, the backward pass under backward/', () => {
