@@ -59,61 +59,77 @@ export function pointStatisticNodes(
   g: GraphBuilder,
   v: Omit<ElboInputs, 'priorScales' | 'noiseVariance'>,
 ): StatisticNodes {
-  const residual = g.op('ReduceSumSquare', [g.op('Sub', [v.reconstruction, v.x])], {
-    axes: { ints: [1] },
-    keepdims: { int: 0 },
-  });
-  // tr(W̃ᵀW̃T_n) and log det T_n (math.md, the families' table; W̃ has unit columns)
-  let trace: string;
-  let logDet = reduceSum(g, g.op('Log', [v.squaredStd]), [1]);
-  let lowrank: StatisticParts['lowrank'] = null;
-  if (!v.factor) trace = reduceSum(g, v.variance, [1]);
-  else {
-    // ‖W̃V‖_F² = Σ_k v_kᵀ (W̃ᵀW̃) v_k: one [B·r, H] × [H, H] product instead of [B·r, H] × [H, D]
-    const gram = g.op('MatMul', [g.op('Transpose', [v.dictionary]), v.dictionary]);
-    const factorT = g.op('Transpose', [v.factor], { perm: { ints: [0, 2, 1] } }); // [B, r, H]
-    const projected = g.op('MatMul', [factorT, gram]);
-    const quadratic = reduceSum(g, g.op('Mul', [factorT, projected]), [1, 2]);
-    trace = g.op('Add', [quadratic, reduceSum(g, v.squaredStd, [1])]);
-    // matrix determinant lemma: log det(VVᵀ + D) = log det D + log det(I_r + Vᵀ D⁻¹ V), D = diag(d²)
-    const stdColumn = g.op('Unsqueeze', [v.std, g.int64('axis_2_std', [2])]);
-    const scaled = g.op('Div', [v.factor, stdColumn]);
-    const eye = Float32Array.from({ length: v.rank * v.rank }, (_, k) =>
-      Math.floor(k / v.rank) === k % v.rank ? 1 : 0,
+  return g.scope('statistics', () => {
+    const residual = g.scope('residual', () =>
+      g.op('ReduceSumSquare', [g.op('Sub', [v.reconstruction, v.x])], { axes: { ints: [1] }, keepdims: { int: 0 } }),
     );
-    const capacitance = g.op('Add', [
-      g.float('identity_r', eye, [v.rank, v.rank]),
-      g.op('MatMul', [g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } }), scaled]),
-    ]);
-    logDet = g.op('Add', [logDet, g.op('Log', [g.op('Det', [capacitance])])]);
-    lowrank = { factorT, projected, scaled, stdColumn, capacitance };
-  }
-  const s = g.op('Sqrt', [v.variance]);
-  const u = g.op('Div', [v.mean, s]);
-  return {
-    scaledM: g.op('Mul', [s, mFunction(g, u)]),
-    squaredError: g.op('Add', [trace, residual]),
-    logDet,
-    parts: { s, u, lowrank },
-  };
+    // tr(W̃ᵀW̃T_n) and log det T_n (math.md, the families' table; W̃ has unit columns)
+    let trace: string;
+    let logDet = g.scope('log_det', () => reduceSum(g, g.op('Log', [v.squaredStd]), [1]));
+    let lowrank: StatisticParts['lowrank'] = null;
+    if (!v.factor) trace = g.scope('trace', () => reduceSum(g, v.variance, [1]));
+    else {
+      const factor = v.factor;
+      // ‖W̃V‖_F² = Σ_k v_kᵀ (W̃ᵀW̃) v_k: one [B·r, H] × [H, H] product instead of [B·r, H] × [H, D]
+      const { factorT, projected } = g.scope('trace', () => {
+        const gram = g.op('MatMul', [g.op('Transpose', [v.dictionary]), v.dictionary]);
+        const factorT = g.op('Transpose', [factor], { perm: { ints: [0, 2, 1] } }); // [B, r, H]
+        const projected = g.op('MatMul', [factorT, gram]);
+        const quadratic = reduceSum(g, g.op('Mul', [factorT, projected]), [1, 2]);
+        trace = g.op('Add', [quadratic, reduceSum(g, v.squaredStd, [1])]);
+        return { factorT, projected };
+      });
+      // matrix determinant lemma: log det(VVᵀ + D) = log det D + log det(I_r + Vᵀ D⁻¹ V), D = diag(d²)
+      const { stdColumn, scaled, capacitance } = g.scope('log_det', () => {
+        const stdColumn = g.op('Unsqueeze', [v.std, g.int64('axis_2_std', [2])]);
+        const scaled = g.op('Div', [factor, stdColumn]);
+        const eye = Float32Array.from({ length: v.rank * v.rank }, (_, k) =>
+          Math.floor(k / v.rank) === k % v.rank ? 1 : 0,
+        );
+        const capacitance = g.op('Add', [
+          g.float('identity_r', eye, [v.rank, v.rank]),
+          g.op('MatMul', [g.op('Transpose', [scaled], { perm: { ints: [0, 2, 1] } }), scaled]),
+        ]);
+        logDet = g.op('Add', [logDet, g.op('Log', [g.op('Det', [capacitance])])]);
+        return { stdColumn, scaled, capacitance };
+      });
+      lowrank = { factorT, projected, scaled, stdColumn, capacitance };
+    }
+    const s = g.scope('s', () => g.op('Sqrt', [v.variance]));
+    const u = g.scope('u', () => g.op('Div', [v.mean, s]));
+    return {
+      scaledM: g.scope('scaled_M', () => g.op('Mul', [s, mFunction(g, u)])),
+      squaredError: g.scope('squared_error', () => g.op('Add', [trace, residual])),
+      logDet,
+      parts: { s, u, lowrank },
+    };
+  });
 }
 
 /** Adds the nodes of ℓ_n [B], named `output`. */
 export function standardElboNodes(g: GraphBuilder, v: ElboInputs, output: string): void {
   const { scaledM, squaredError, logDet } = pointStatisticNodes(g, v);
-  const twoSigma2 = g.op('Mul', [g.scalar(2), v.noiseVariance]);
-  const likelihood = g.op('Sub', [
-    g.op('Mul', [g.scalar(-v.d / 2), g.op('Log', [g.op('Mul', [g.scalar(2 * Math.PI), v.noiseVariance])])]),
-    g.op('Div', [squaredError, twoSigma2]),
-  ]);
-  const prior = g.op('Neg', [
-    g.op('Add', [
-      reduceSum(g, g.op('Log', [g.op('Mul', [g.scalar(2), v.priorScales])]), [0]),
-      reduceSum(g, g.op('Div', [scaledM, v.priorScales]), [1]),
-    ]),
-  ]);
-  const entropy = g.op('Mul', [g.scalar(0.5), g.op('Add', [g.scalar(v.h * LOG_2PI_E), logDet])]);
-  g.op('Add', [g.op('Add', [likelihood, prior]), entropy], {}, output);
+  g.scope('elbo', () => {
+    const likelihood = g.scope('log_likelihood', () => {
+      const twoSigma2 = g.op('Mul', [g.scalar(2), v.noiseVariance]);
+      return g.op('Sub', [
+        g.op('Mul', [g.scalar(-v.d / 2), g.op('Log', [g.op('Mul', [g.scalar(2 * Math.PI), v.noiseVariance])])]),
+        g.op('Div', [squaredError, twoSigma2]),
+      ]);
+    });
+    const prior = g.scope('log_prior', () =>
+      g.op('Neg', [
+        g.op('Add', [
+          reduceSum(g, g.op('Log', [g.op('Mul', [g.scalar(2), v.priorScales])]), [0]),
+          reduceSum(g, g.op('Div', [scaledM, v.priorScales]), [1]),
+        ]),
+      ]),
+    );
+    const entropy = g.scope('entropy_q', () =>
+      g.op('Mul', [g.scalar(0.5), g.op('Add', [g.scalar(v.h * LOG_2PI_E), logDet])]),
+    );
+    g.op('Add', [g.op('Add', [likelihood, prior]), entropy], {}, output);
+  });
 }
 
 function reduceSum(g: GraphBuilder, t: string, axes: number[]): string {

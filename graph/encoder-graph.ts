@@ -63,21 +63,26 @@ export interface PosteriorNodes {
 /** Adds the encoder of math.md (Appendix D.3) from input `x` to the posterior of each row. */
 export function posteriorNodes(g: GraphBuilder, w: EncoderWeights, x: string): PosteriorNodes {
   const dense = (layer: DenseWeights, input: string, name: string, output?: string) =>
-    g.op(
-      'Gemm',
-      [
-        input,
-        g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]),
-        g.float(`${name}.bias`, layer.bias, [layer.outputs]),
-      ],
-      {},
-      output,
+    g.scope(layerScope(name), () =>
+      g.op(
+        'Gemm',
+        [
+          input,
+          g.float(`${name}.weight`, layer.weight, [layer.inputs, layer.outputs]),
+          g.float(`${name}.bias`, layer.bias, [layer.outputs]),
+        ],
+        {},
+        output,
+      ),
     );
 
   let hidden = dense(w.input, x, LAYER_NAMES.input);
   w.blocks.forEach((block, k) => {
-    const inner = g.op('Relu', [dense(block.expand, g.op('Relu', [hidden]), LAYER_NAMES.expand(k))]);
-    hidden = g.op('Add', [hidden, dense(block.project, inner, LAYER_NAMES.project(k))]);
+    // the block's own nodes (its ReLUs and the residual sum) beside its two layers' scopes
+    const inBlock = (op: string, inputs: string[]) => g.scope(`encoder/block${k}`, () => g.op(op, inputs));
+    const inner = inBlock('Relu', [dense(block.expand, inBlock('Relu', [hidden]), LAYER_NAMES.expand(k))]);
+    const projected = dense(block.project, inner, LAYER_NAMES.project(k));
+    hidden = inBlock('Add', [hidden, projected]);
   });
   const heads = {
     mean: dense(w.meanHead, hidden, LAYER_NAMES.mean, 'mean'),
@@ -96,19 +101,25 @@ export interface HeadNodes {
 
 /** The posterior's parameters and moments from the heads' outputs (training/model/encoder.ts's headsPosterior). */
 export function headPosteriorNodes(g: GraphBuilder, heads: HeadNodes, h: number, rank: number): PosteriorNodes {
-  const std = g.op('Add', [g.op('Softplus', [heads.std]), g.scalar(MIN_STD)]);
-  const squaredStd = g.op('Mul', [std, std], {}, heads.factor ? 'cov_diag' : 'variance');
+  const std = g.scope('posterior/std', () => g.op('Add', [g.op('Softplus', [heads.std]), g.scalar(MIN_STD)]));
+  const squaredStd = g.scope('posterior/std_squared', () =>
+    g.op('Mul', [std, std], {}, heads.factor ? 'cov_diag' : 'variance'),
+  );
 
   // T_n,hh (math.md, the families' table)
   let variance = squaredStd;
   let factor: string | null = null;
   if (heads.factor) {
-    factor = g.op('Reshape', [heads.factor, g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor');
-    variance = g.op(
-      'Add',
-      [g.op('ReduceSumSquare', [factor], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd],
-      {},
-      'variance',
+    factor = g.scope('posterior/V', () =>
+      g.op('Reshape', [heads.factor!, g.int64('factor_shape', [0, h, rank])], {}, 'cov_factor'),
+    );
+    variance = g.scope('posterior/T_hh', () =>
+      g.op(
+        'Add',
+        [g.op('ReduceSumSquare', [factor!], { axes: { ints: [2] }, keepdims: { int: 0 } }), squaredStd],
+        {},
+        'variance',
+      ),
     );
   }
   return { mean: heads.mean, std, squaredStd, variance, factor };
@@ -127,7 +138,9 @@ export function buildEncoderGraph(
   const priorScales = g.float(INITIALIZER_NAMES.priorScales, theta.priorScales, [h]);
   const noiseVariance = g.float(INITIALIZER_NAMES.noiseVariance, [theta.noiseVariance], []);
   const { mean, std, squaredStd, variance, factor } = posteriorNodes(g, w, x);
-  const reconstruction = g.op('Gemm', [mean, dictionary], { transB: { int: 1 } }, 'reconstruction');
+  const reconstruction = g.scope('reconstruction', () =>
+    g.op('Gemm', [mean, dictionary], { transB: { int: 1 } }, 'reconstruction'),
+  );
   standardElboNodes(
     g,
     { x, mean, variance, squaredStd, std, factor, reconstruction, dictionary, priorScales, noiseVariance, d, h, rank },
@@ -143,22 +156,29 @@ export function buildEncoderGraph(
   if (factor) outputs.push(['cov_factor', [h, rank]], ['cov_diag', [h]]);
   if (options.fullCovariance) {
     // T_n = V Vᵀ + diag(d²) (low-rank) or diag(τ²), as dense [H, H] matrices
-    const diagonal = g.op('Mul', [
-      g.op('Unsqueeze', [squaredStd, g.int64('axis_2', [2])]),
-      g.float('identity_h', identity(h), [h, h]),
-    ]);
-    if (factor)
-      g.op(
-        'Add',
-        [g.op('MatMul', [factor, g.op('Transpose', [factor], { perm: { ints: [0, 2, 1] } })]), diagonal],
-        {},
-        'covariance',
-      );
-    else g.op('Identity', [diagonal], {}, 'covariance');
+    g.scope('posterior/T', () => {
+      const diagonal = g.op('Mul', [
+        g.op('Unsqueeze', [squaredStd, g.int64('axis_2', [2])]),
+        g.float('identity_h', identity(h), [h, h]),
+      ]);
+      if (factor)
+        g.op(
+          'Add',
+          [g.op('MatMul', [factor, g.op('Transpose', [factor], { perm: { ints: [0, 2, 1] } })]), diagonal],
+          {},
+          'covariance',
+        );
+      else g.op('Identity', [diagonal], {}, 'covariance');
+    });
     outputs.push(['covariance', [h, h]]);
   }
   for (const [name, dims] of outputs) g.output(name, dims);
   return outputs.map(([name]) => name);
+}
+
+/** `encoder.block0.expand` → `encoder/block0/expand`: a layer's initializer prefix as its nodes' scope. */
+function layerScope(layer: string): string {
+  return layer.replaceAll('.', '/');
 }
 
 function identity(n: number): Float32Array {

@@ -5,7 +5,8 @@
  * h ← h + Linear(inner → hidden)(ReLU(Linear(hidden → inner)(ReLU(h)))) → the heads ν, the std head
  * (τ = softplus(·) + MIN_STD) and, for the low-rank family, V's [hidden → H·r].
  */
-import type { RunConfig } from '@entropy-sc/core/schema/run-config';
+import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import { defaultEncoderWidths, factorRank, type RunConfig } from '@entropy-sc/core/schema/run-config';
 
 export type AmortizedFamily = 'diag' | 'lowrank';
 
@@ -29,19 +30,34 @@ export interface EncoderConfig {
 export const MIN_STD = 1e-3;
 
 export function defaultEncoderConfig(d: number, h: number, family: AmortizedFamily, rank = 5): EncoderConfig {
-  return { d, h, family, rank, hidden: 2 * d, inner: 3 * d, blocks: 2 };
+  return { d, h, family, rank, ...defaultEncoderWidths(d), blocks: 2 };
 }
 
 /**
- * The encoder that a run's configuration describes for rows of width `d` (null: non-amortized): the
- * one place where the widths' defaults apply. A model card holds that configuration (`card.config`,
- * with `card.d`), so training, export, the gap and fine-tuning all read the encoder from here.
+ * The encoder that a run's configuration describes for rows of width `d` (null: non-amortized),
+ * where the widths the run left open get their defaults. Training reads it here; what was built is
+ * then recorded in the model card, which every later stage reads through `encoderConfigOfCard`.
  */
 export function encoderConfigOf(config: RunConfig, d: number): EncoderConfig | null {
   if (!config.amortized || !config.encoder || config.posterior === 'full') return null;
-  const defaults = defaultEncoderConfig(d, config.latents, config.posterior, config.rank ?? 1);
+  const defaults = defaultEncoderWidths(d);
   const { hidden, inner, blocks } = config.encoder;
-  return { ...defaults, hidden: hidden ?? defaults.hidden, inner: inner ?? defaults.inner, blocks };
+  const family = config.posterior;
+  return {
+    d,
+    h: config.latents,
+    family,
+    rank: factorRank(config.rank),
+    hidden: hidden ?? defaults.hidden,
+    inner: inner ?? defaults.inner,
+    blocks,
+  };
+}
+
+/** The encoder a model card describes (null: the model has none). */
+export function encoderConfigOfCard(card: ModelCard): EncoderConfig | null {
+  if (!card.amortized || !card.encoder || card.family === 'full') return null;
+  return { d: card.d, h: card.h, family: card.family, rank: factorRank(card.rank), ...card.encoder };
 }
 
 /** Name prefixes of the encoder's layers (`<prefix>.weight`, `<prefix>.bias` in ONNX files and checkpoints). */

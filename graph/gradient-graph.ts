@@ -30,7 +30,7 @@ function weightInputs(g: GraphBuilder, layers: LayerShape[]): void {
 }
 
 function dense(g: GraphBuilder, name: string, x: string): string {
-  return g.op('Gemm', [x, `${name}.weight`, `${name}.bias`]);
+  return g.scope(name.replaceAll('.', '/'), () => g.op('Gemm', [x, `${name}.weight`, `${name}.bias`]));
 }
 
 export interface GradientGraph {
@@ -54,8 +54,10 @@ export function gradientGraph(c: EncoderConfig): GradientGraph {
   const hiddens = [dense(g, LAYER_NAMES.input, INPUT_NAME)];
   const inners: string[] = [];
   for (let k = 0; k < c.blocks; k++) {
-    inners.push(dense(g, LAYER_NAMES.expand(k), g.op('Relu', [hiddens[k]!])));
-    hiddens.push(g.op('Add', [hiddens[k]!, dense(g, LAYER_NAMES.project(k), g.op('Relu', [inners[k]!]))]));
+    const inBlock = (op: string, inputs: string[]) => g.scope(`encoder/block${k}`, () => g.op(op, inputs));
+    inners.push(dense(g, LAYER_NAMES.expand(k), inBlock('Relu', [hiddens[k]!])));
+    const projected = dense(g, LAYER_NAMES.project(k), inBlock('Relu', [inners[k]!]));
+    hiddens.push(inBlock('Add', [hiddens[k]!, projected]));
   }
   const top = hiddens[c.blocks]!;
   const heads = {
@@ -76,31 +78,48 @@ export function gradientGraph(c: EncoderConfig): GradientGraph {
 
   const grads = new Map<string, [string, string]>();
   /** ∂W, ∂b of a layer with input x and output gradient gy; @returns ∂x */
-  const back = (name: string, x: string, gy: string, needInput = true): string | null => {
-    grads.set(name, [
-      g.op('Gemm', [x, gy], { transA: { int: 1 } }),
-      g.op('ReduceSum', [gy, g.int64(`axes_0_${name}`, [0])], { keepdims: { int: 0 } }),
-    ]);
-    return needInput ? g.op('Gemm', [gy, `${name}.weight`], { transB: { int: 1 } }) : null;
-  };
+  const back = (name: string, x: string, gy: string, needInput = true): string | null =>
+    g.scope(`backward/${name.replaceAll('.', '/')}`, () => {
+      grads.set(name, [
+        g.scope('weight', () => g.op('Gemm', [x, gy], { transA: { int: 1 } })),
+        g.scope('bias', () => g.op('ReduceSum', [gy, g.int64(`axes_0_${name}`, [0])], { keepdims: { int: 0 } })),
+      ]);
+      return needInput ? g.scope('input', () => g.op('Gemm', [gy, `${name}.weight`], { transB: { int: 1 } })) : null;
+    });
   const headGradients: Array<[string, string]> = [
     [LAYER_NAMES.mean, objective.heads.mean],
     [LAYER_NAMES.std, objective.heads.std],
   ];
   if (objective.heads.factor) headGradients.push([LAYER_NAMES.factor, objective.heads.factor]);
-  let gHidden = headGradients.map(([layer, gy]) => back(layer, top, gy)!).reduce((sum, t) => g.op('Add', [sum, t]));
+  let gHidden = headGradients
+    .map(([layer, gy]) => back(layer, top, gy)!)
+    .reduce((sum, t) => g.scope('backward/heads', () => g.op('Add', [sum, t])));
   const mask = (t: string) => g.op('Cast', [g.op('Greater', [t, g.scalar(0)])], { to: { int: 1 } });
   for (let k = c.blocks - 1; k >= 0; k--) {
+    const inBlock = <T>(build: () => T) => g.scope(`backward/encoder/block${k}`, build);
     const e = inners[k]!;
-    const gInner = g.op('Mul', [back(LAYER_NAMES.project(k), g.op('Relu', [e]), gHidden)!, mask(e)]);
-    const gRelu = back(LAYER_NAMES.expand(k), g.op('Relu', [hiddens[k]!]), gInner)!;
-    gHidden = g.op('Add', [gHidden, g.op('Mul', [gRelu, mask(hiddens[k]!)])]);
+    const gProject = back(
+      LAYER_NAMES.project(k),
+      inBlock(() => g.op('Relu', [e])),
+      gHidden,
+    )!;
+    const gInner = inBlock(() => g.op('Mul', [gProject, mask(e)]));
+    const gExpand = back(
+      LAYER_NAMES.expand(k),
+      inBlock(() => g.op('Relu', [hiddens[k]!])),
+      gInner,
+    )!;
+    gHidden = inBlock(() => g.op('Add', [gHidden, g.op('Mul', [gExpand, mask(hiddens[k]!)])]));
   }
   back(LAYER_NAMES.input, INPUT_NAME, gHidden, false);
 
   const gradients: string[] = [];
   const output = (node: string, name: string, dims: number[]) => {
-    g.output(g.op('Identity', [node], {}, name), dims, false);
+    g.output(
+      g.scope('gradients', () => g.op('Identity', [node], {}, name)),
+      dims,
+      false,
+    );
     gradients.push(name);
   };
   for (const l of layers) {
@@ -110,9 +129,11 @@ export function gradientGraph(c: EncoderConfig): GradientGraph {
   }
   output(objective.dictionary, gradientOf(STEP_INPUTS.dictionary), [c.d, c.h]);
   const sums = { scaledM: 'scaled_m_sum', squaredError: 'squared_error_sum', logDet: 'log_det_sum' };
-  g.output(g.op('Identity', [objective.sums.scaledM], {}, sums.scaledM), [c.h], false);
-  g.output(g.op('Identity', [objective.sums.squaredError], {}, sums.squaredError), [], false);
-  g.output(g.op('Identity', [objective.sums.logDet], {}, sums.logDet), [], false);
+  g.scope('batch_sums', () => {
+    g.output(g.op('Identity', [objective.sums.scaledM], {}, sums.scaledM), [c.h], false);
+    g.output(g.op('Identity', [objective.sums.squaredError], {}, sums.squaredError), [], false);
+    g.output(g.op('Identity', [objective.sums.logDet], {}, sums.logDet), [], false);
+  });
   return {
     bytes: modelBytes(
       g,

@@ -1,6 +1,9 @@
 /**
  * A small builder for ONNX graphs (protobuf messages of the ONNX schema from `onnx-proto`): float
  * and int64 initializers, nodes with generated output names, and typed graph inputs and outputs.
+ * Nodes and generated values are named by the scopes they are built in (`scope`), e.g.
+ * `encoder/block0/expand/gemm` or `elbo/entropy_q/add`, so that a model opened in Netron reads
+ * against docs/math.md; names the caller gives (contract outputs, initializers) stay as given.
  */
 import onnxProto from 'onnx-proto';
 import { BATCH_DIM } from '@entropy-sc/core/schema/onnx-contract';
@@ -25,7 +28,19 @@ export class GraphBuilder {
   /** operator domains besides ONNX's own that the nodes use (onnxruntime's `com.microsoft`), opset 1 each */
   readonly domains = new Set<string>();
   private readonly names = new Set<string>();
+  private readonly nodeNames = new Set<string>();
+  private readonly scopes: string[] = [];
   private counter = 0;
+
+  /** Builds with `build`, naming its nodes and generated values under `name` (scopes nest: `a/b/…`). */
+  scope<T>(name: string, build: () => T): T {
+    this.scopes.push(name);
+    try {
+      return build();
+    } finally {
+      this.scopes.pop();
+    }
+  }
 
   /** A float32 initializer (stored as raw little-endian bytes). @returns its name */
   float(name: string, data: Float32Array | readonly number[], dims: readonly number[]): string {
@@ -100,7 +115,7 @@ export class GraphBuilder {
       domain,
       input: [...inputs],
       output: [out],
-      name: `${opType}_${this.nodes.length}`,
+      name: this.nodeName(opType),
       attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
     });
     return out;
@@ -138,11 +153,20 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A name not yet taken (not claimed: the caller claims it). */
+  /** A value name not yet taken, under the current scope (not claimed: the caller claims it). */
   private fresh(prefix: string): string {
     let name: string;
-    do name = `${prefix}_${this.counter++}`;
+    do name = [...this.scopes, `${prefix}_${this.counter++}`].join('/');
     while (this.names.has(name));
+    return name;
+  }
+
+  /** The node's name: its scope and operator, numbered from the second of a kind in one scope. */
+  private nodeName(opType: string): string {
+    const base = [...this.scopes, opType.toLowerCase()].join('/');
+    let name = base;
+    for (let k = 2; this.nodeNames.has(name); k++) name = `${base}_${k}`;
+    this.nodeNames.add(name);
     return name;
   }
 }

@@ -43,7 +43,9 @@ export function composeImageModel(patchModel: ModelProto, options: ImageModelOpt
   const g = new GraphBuilder();
   const image = g.typedInput(IMAGE_INPUT_NAME, ElementType.UINT8, IMAGE_DIMS);
   const whitened64 = whiteningNodes(g, grayNodes(g, image));
-  const whitened = g.op('Cast', [whitened64], { to: { int: ElementType.FLOAT } }, WHITENED_OUTPUT);
+  const whitened = g.scope('whitened', () =>
+    g.op('Cast', [whitened64], { to: { int: ElementType.FLOAT } }, WHITENED_OUTPUT),
+  );
   const grid = windowGridNodes(g, whitened, p, stride);
 
   const rename = (name: string) => (name === INPUT_NAME ? grid.rows : !name || kept.has(name) ? name : PREFIX + name);
@@ -63,13 +65,15 @@ export function composeImageModel(patchModel: ModelProto, options: ImageModelOpt
     const name = output.name!;
     if (name === 'reconstruction') {
       const average = overlapAverageNodes(g, rename(name), grid, p);
-      g.op('Identity', [average], {}, name);
+      g.scope('reconstruction_average', () => g.op('Identity', [average], {}, name));
       outputs.push({ name, dims: pixelDims }, { name: WHITENED_OUTPUT, dims: pixelDims });
       continue;
     }
     const rest = (output.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue));
-    const shape = g.op('Concat', [grid.batch, grid.gridRows, grid.gridCols, g.longs(rest)], { axis: { int: 0 } });
-    g.op('Reshape', [rename(name), shape], {}, name);
+    g.scope(`per_window/${name}`, () => {
+      const shape = g.op('Concat', [grid.batch, grid.gridRows, grid.gridCols, g.longs(rest)], { axis: { int: 0 } });
+      g.op('Reshape', [rename(name), shape], {}, name);
+    });
     outputs.push({ name, dims: [...windowDims, ...rest] });
   }
   if (!outputs.some((o) => o.name === WHITENED_OUTPUT)) outputs.push({ name: WHITENED_OUTPUT, dims: pixelDims });

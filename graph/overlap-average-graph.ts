@@ -21,18 +21,20 @@ function placement(g: GraphBuilder, pixels: string, n: string): string {
  * @returns float32 [B, H, W]
  */
 export function overlapAverageNodes(g: GraphBuilder, windows: string, grid: WindowGrid, p: number): string {
-  const rows = placement(g, grid.rowPixels, grid.height); // [R·P, H]
-  const cols = placement(g, grid.colPixels, grid.width); // [C·P, W]
-  const concat = (parts: string[]) => g.op('Concat', parts, { axis: { int: 0 } });
-  const p1 = g.longs([p]);
-  const grid5 = g.op('Reshape', [windows, concat([grid.batch, grid.gridRows, grid.gridCols, p1, p1])]);
-  const byRows = g.op('Transpose', [grid5], { perm: { ints: [0, 1, 3, 2, 4] } }); // [B, R, P, C, P]
-  const x = g.op('Reshape', [byRows, concat([grid.batch, g.longs([-1]), g.op('Mul', [grid.gridCols, p1])])]);
-  const sums = g.op('MatMul', [g.op('Transpose', [rows], { perm: { ints: [1, 0] } }), g.op('MatMul', [x, cols])]);
-  const rowCounts = g.op('Unsqueeze', [
-    g.op('ReduceSum', [rows, g.longs([0])], { keepdims: { int: 0 } }),
-    g.longs([1]),
-  ]);
-  const colCounts = g.op('ReduceSum', [cols, g.longs([0])], { keepdims: { int: 1 } });
-  return g.op('Div', [sums, g.op('Mul', [rowCounts, colCounts])]);
+  return g.scope('reconstruction_average', () => {
+    const rows = placement(g, grid.rowPixels, grid.height); // [R·P, H]
+    const cols = placement(g, grid.colPixels, grid.width); // [C·P, W]
+    const concat = (parts: string[]) => g.op('Concat', parts, { axis: { int: 0 } });
+    const p1 = g.longs([p]);
+    const grid5 = g.op('Reshape', [windows, concat([grid.batch, grid.gridRows, grid.gridCols, p1, p1])]);
+    const byRows = g.op('Transpose', [grid5], { perm: { ints: [0, 1, 3, 2, 4] } }); // [B, R, P, C, P]
+    const x = g.op('Reshape', [byRows, concat([grid.batch, g.longs([-1]), g.op('Mul', [grid.gridCols, p1])])]);
+    const sums = g.op('MatMul', [g.op('Transpose', [rows], { perm: { ints: [1, 0] } }), g.op('MatMul', [x, cols])]);
+    const rowCounts = g.op('Unsqueeze', [
+      g.op('ReduceSum', [rows, g.longs([0])], { keepdims: { int: 0 } }),
+      g.longs([1]),
+    ]);
+    const colCounts = g.op('ReduceSum', [cols, g.longs([0])], { keepdims: { int: 1 } });
+    return g.op('Div', [sums, g.op('Mul', [rowCounts, colCounts])]);
+  });
 }

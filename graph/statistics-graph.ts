@@ -26,12 +26,13 @@ export function statisticsModelBytes(
   const x = g.input(INPUT_NAME, [d]);
   const wn = g.float('dictionary', dictionary, [d, h]);
   const q = posteriorNodes(g, w, x);
-  const reconstruction = g.op('Gemm', [q.mean, wn], { transB: { int: 1 } });
+  const reconstruction = g.scope('reconstruction', () => g.op('Gemm', [q.mean, wn], { transB: { int: 1 } }));
   const s = pointStatisticNodes(g, { x, ...q, reconstruction, dictionary: wn, d, h, rank });
+  const identity = (node: string, name: string) => g.scope('statistics', () => g.op('Identity', [node], {}, name));
   const outputs: Array<[string, number[]]> = [
-    [g.op('Identity', [s.scaledM], {}, STATISTIC_OUTPUTS.scaledM), [h]],
-    [g.op('Identity', [s.squaredError], {}, STATISTIC_OUTPUTS.squaredError), []],
-    [g.op('Identity', [s.logDet], {}, STATISTIC_OUTPUTS.logDet), []],
+    [identity(s.scaledM, STATISTIC_OUTPUTS.scaledM), [h]],
+    [identity(s.squaredError, STATISTIC_OUTPUTS.squaredError), []],
+    [identity(s.logDet, STATISTIC_OUTPUTS.logDet), []],
     [q.mean, [h]],
     ...(q.factor
       ? ([

@@ -61,14 +61,18 @@ const swap = { perm: { ints: [0, 2, 1, 3] } };
 
 /** [B, H, W, 1] real → its 2-D DFT, transposed: [B, W, H, 2]. */
 function spectrum(g: GraphBuilder, signal: string): string {
-  const rows = g.op('DFT', [signal], { axis: { int: 2 } });
-  return g.op('DFT', [g.op('Transpose', [rows], swap)], { axis: { int: 2 } });
+  const rows = g.scope('dft_rows', () => g.op('DFT', [signal], { axis: { int: 2 } }));
+  return g.scope('dft_columns', () => g.op('DFT', [g.op('Transpose', [rows], swap)], { axis: { int: 2 } }));
 }
 
 /** A transposed spectrum [B, W, H, 2] → the inverse 2-D DFT (scaled by 1/(H·W)), [B, H, W, 2]. */
 function inverse(g: GraphBuilder, transposed: string): string {
-  const columns = g.op('DFT', [transposed], { axis: { int: 2 }, inverse: { int: 1 } });
-  return g.op('DFT', [g.op('Transpose', [columns], swap)], { axis: { int: 2 }, inverse: { int: 1 } });
+  const columns = g.scope('inverse_dft_columns', () =>
+    g.op('DFT', [transposed], { axis: { int: 2 }, inverse: { int: 1 } }),
+  );
+  return g.scope('inverse_dft_rows', () =>
+    g.op('DFT', [g.op('Transpose', [columns], swap)], { axis: { int: 2 }, inverse: { int: 1 } }),
+  );
 }
 
 /**
@@ -77,17 +81,27 @@ function inverse(g: GraphBuilder, transposed: string): string {
  */
 export function whiteningNodes(g: GraphBuilder, gray: string): string {
   const perImage = { axes: { ints: [1, 2] }, keepdims: { int: 1 } };
-  const centered = g.op('Sub', [gray, g.op('ReduceMean', [gray], perImage)]);
-  const transformed = spectrum(g, g.op('Unsqueeze', [centered, g.longs([3])]));
-  const back = inverse(g, g.op('Mul', [transformed, filterNodes(g, gray)]));
-  // R is real and even, so the result is real up to rounding: keep the real part
-  const real = g.op('Squeeze', [g.op('Slice', [back, g.longs([0]), g.longs([1]), g.longs([3])]), g.longs([3])]);
-  const mean = g.op('ReduceMean', [real], perImage);
-  const meanSquare = g.op('ReduceMean', [g.op('Mul', [real, real])], perImage);
-  const variance = g.op('Sub', [meanSquare, g.op('Mul', [mean, mean])]);
-  const range = g.op('Sub', [g.op('ReduceMax', [gray], perImage), g.op('ReduceMin', [gray], perImage)]);
-  const varying = g.op('Cast', [g.op('Greater', [range, g.double([0], [])])], { to: DOUBLE });
-  const floor = g.op('Max', [variance, g.double([1e-300], [])]);
-  const scale = g.op('Mul', [g.op('Sqrt', [g.op('Div', [g.double([whitenedVariance], []), floor])]), varying]);
-  return g.op('Mul', [real, scale]);
+  return g.scope('whitening', () => {
+    const centered = g.scope('mean_subtracted', () => g.op('Sub', [gray, g.op('ReduceMean', [gray], perImage)]));
+    const transformed = spectrum(g, g.op('Unsqueeze', [centered, g.longs([3])]));
+    const filter = g.scope('filter_R', () => filterNodes(g, gray));
+    const back = inverse(
+      g,
+      g.scope('filtered', () => g.op('Mul', [transformed, filter])),
+    );
+    // R is real and even, so the result is real up to rounding: keep the real part
+    const real = g.scope('real_part', () =>
+      g.op('Squeeze', [g.op('Slice', [back, g.longs([0]), g.longs([1]), g.longs([3])]), g.longs([3])]),
+    );
+    return g.scope('variance_scaled', () => {
+      const mean = g.op('ReduceMean', [real], perImage);
+      const meanSquare = g.op('ReduceMean', [g.op('Mul', [real, real])], perImage);
+      const variance = g.op('Sub', [meanSquare, g.op('Mul', [mean, mean])]);
+      const range = g.op('Sub', [g.op('ReduceMax', [gray], perImage), g.op('ReduceMin', [gray], perImage)]);
+      const varying = g.op('Cast', [g.op('Greater', [range, g.double([0], [])])], { to: DOUBLE });
+      const floor = g.op('Max', [variance, g.double([1e-300], [])]);
+      const scale = g.op('Mul', [g.op('Sqrt', [g.op('Div', [g.double([whitenedVariance], []), floor])]), varying]);
+      return g.op('Mul', [real, scale]);
+    });
+  });
 }

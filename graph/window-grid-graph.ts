@@ -47,24 +47,26 @@ function axisWindows(g: GraphBuilder, n: string, p: number, stride: number): str
 
 /** @param image [B, H, W] (any element type) */
 export function windowGridNodes(g: GraphBuilder, image: string, p: number, stride: number): WindowGrid {
-  const shape = g.op('Shape', [image]);
-  const dim = (axis: number) => g.op('Slice', [shape, g.longs([axis]), g.longs([axis + 1]), g.longs([0])]);
-  const [batch, height, width] = [dim(0), dim(1), dim(2)];
-  const rowPixels = axisWindows(g, height, p, stride);
-  const colPixels = axisWindows(g, width, p, stride);
-  const byRows = g.op('Gather', [image, rowPixels], { axis: { int: 1 } }); // [B, R, P, W]
-  const windows = g.op('Gather', [byRows, colPixels], { axis: { int: 3 } }); // [B, R, P, C, P]
-  const ordered = g.op('Transpose', [windows], { perm: { ints: [0, 1, 3, 2, 4] } }); // [B, R, C, P, P]
-  const rows = g.op('Reshape', [ordered, g.longs([-1, p * p])]);
-  const count = (pixels: string) => g.op('Shape', [pixels], { start: { int: 0 }, end: { int: 1 } });
-  return {
-    rows,
-    rowPixels,
-    colPixels,
-    batch,
-    gridRows: count(rowPixels),
-    gridCols: count(colPixels),
-    height,
-    width,
-  };
+  return g.scope('windows', () => {
+    const shape = g.op('Shape', [image]);
+    const dim = (axis: number) => g.op('Slice', [shape, g.longs([axis]), g.longs([axis + 1]), g.longs([0])]);
+    const [batch, height, width] = [dim(0), dim(1), dim(2)];
+    const rowPixels = axisWindows(g, height, p, stride);
+    const colPixels = axisWindows(g, width, p, stride);
+    const byRows = g.op('Gather', [image, rowPixels], { axis: { int: 1 } }); // [B, R, P, W]
+    const windows = g.op('Gather', [byRows, colPixels], { axis: { int: 3 } }); // [B, R, P, C, P]
+    const ordered = g.op('Transpose', [windows], { perm: { ints: [0, 1, 3, 2, 4] } }); // [B, R, C, P, P]
+    const rows = g.op('Reshape', [ordered, g.longs([-1, p * p])]);
+    const count = (pixels: string) => g.op('Shape', [pixels], { start: { int: 0 }, end: { int: 1 } });
+    return {
+      rows,
+      rowPixels,
+      colPixels,
+      batch,
+      gridRows: count(rowPixels),
+      gridCols: count(colPixels),
+      height,
+      width,
+    };
+  });
 }

@@ -5,7 +5,7 @@
  * models (the card says which kind); both kinds encode images (`encodeImages`) to the same numbers.
  */
 import { UserError } from '@entropy-sc/core/errors';
-import type { ModelCard } from '@entropy-sc/core/schema/model-card';
+import { outputRowShape, type ModelCard } from '@entropy-sc/core/schema/model-card';
 import { isOutputName, OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { checkFinite } from '@entropy-sc/core/validate/arrays';
 import type { ImagePixels } from '@entropy-sc/core/data/image-file';
@@ -90,8 +90,13 @@ export class OnnxEncoderModel implements EncoderModel {
     const sizes = new Map<OutputName, { size: number; dims: number[] }>();
     for (const o of model.graph!.output ?? []) {
       const name = o.name ?? '';
-      if (!isOutputName(name)) continue;
-      const dims = (o.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => Number(dim.dimValue));
+      if (!isOutputName(name) || name === 'whitened') continue;
+      const dims = outputRowShape(card, name);
+      const declared = (o.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => Number(dim.dimValue));
+      if (declared.join() !== dims.join())
+        throw new UserError(
+          `${path}: output '${name}' is [${declared.join(', ')}] per row but its card (D=${card.d}, H=${card.h}, rank ${card.rank}) implies [${dims.join(', ')}]`,
+        );
       sizes.set(name, { size: dims.reduce((a, b) => a * b, 1), dims });
     }
     this.outputs = OUTPUT_NAMES.filter((name) => sizes.has(name));
@@ -99,7 +104,7 @@ export class OnnxEncoderModel implements EncoderModel {
     this.sessions = new PrunedSessions(model, this.outputs, provider, options);
   }
 
-  /** An output's shape per row (without the batch axis). */
+  /** An output's shape per row (without the batch axis), as the card says. */
   outputShape(name: OutputName): number[] {
     return [...this.rowSizes.get(name)!.dims];
   }

@@ -25,6 +25,27 @@ export const encoderWidths = z.strictObject({
   blocks: z.number().int().nonnegative(),
 });
 
+/** The widths a run leaves open, for rows of width `d`: a residual stream of 2D, blocks of 3D. */
+export function defaultEncoderWidths(d: number): { hidden: number; inner: number } {
+  return { hidden: 2 * d, inner: 3 * d };
+}
+
+/** The encoder's widths as built: none left open. */
+export const resolvedEncoderWidths = z.strictObject({
+  hidden: positiveInt,
+  inner: positiveInt,
+  blocks: z.number().int().nonnegative(),
+});
+export type EncoderWidths = z.infer<typeof resolvedEncoderWidths>;
+
+/**
+ * The columns of the posterior's low-rank factor in array layouts and estimates: r for the lowrank
+ * family (whose rank is never null); the other families' layouts ignore it and get 1.
+ */
+export function factorRank(rank: number | null): number {
+  return rank ?? 1;
+}
+
 export const runConfig = z.strictObject({
   data: dataSpec,
   latents: positiveInt,

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '@entropy-sc/core/errors';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
 import { INITIALIZER_NAMES } from '@entropy-sc/core/schema/onnx-contract';
-import { encoderConfigOf, layerShapes } from '@entropy-sc/graph/encoder-spec';
+import { encoderConfigOfCard, layerShapes } from '@entropy-sc/graph/encoder-spec';
 import { decodeModel, modelCardOf } from '@entropy-sc/inference/card';
 import type { LearnerState } from '../learners/learner.ts';
 import { onnxArtifactOf } from './onnx-model.ts';
@@ -26,7 +26,7 @@ export async function initialStateFromOnnx(path: string): Promise<OnnxStart> {
   }
   const model = decodeModel(bytes, path);
   const { card, floats } = onnxArtifactOf({ bytes, model, card: modelCardOf(model, path) }, path);
-  const encoder = encoderConfigOf(card.config, card.d);
+  const encoder = encoderConfigOfCard(card);
   if (!encoder) throw new UserError(`${path}: its model card describes no encoder`);
   const arrays: Record<string, Float32Array> = {};
   const variables = [

@@ -8,7 +8,7 @@
 import { UserError } from '@entropy-sc/core/errors';
 import type { ModelCard } from '@entropy-sc/core/schema/model-card';
 import { INITIALIZER_NAMES } from '@entropy-sc/core/schema/onnx-contract';
-import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
+import { encoderConfigOfCard } from '@entropy-sc/graph/encoder-spec';
 import { readModelFile, type ModelFile, type ModelProto } from '@entropy-sc/inference/card';
 import { loadModel, type EncoderModel } from '@entropy-sc/inference/model';
 import type { PosteriorArrays } from '../objective/posterior-arrays.ts';
@@ -68,7 +68,7 @@ export function onnxArtifactOf(file: ModelFile, path: string): OnnxArtifact {
 
 export async function loadDeployedModel(path: string): Promise<DeployedModel> {
   const { card, model } = await readOnnxArtifact(path);
-  const spec = encoderConfigOf(card.config, card.d);
+  const spec = encoderConfigOfCard(card);
   if (!spec) throw new UserError(`${path}: its model card describes no encoder`);
   const encoder: EncoderModel = await loadModel(path);
   return {

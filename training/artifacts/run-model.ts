@@ -11,7 +11,7 @@ import { parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-ca
 import { checkFinite, checkPositive } from '@entropy-sc/core/validate/arrays';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint } from '../checkpoint/checkpoint-file.ts';
-import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
+import { encoderConfigOfCard } from '@entropy-sc/graph/encoder-spec';
 import { Encoder } from '../model/encoder.ts';
 import { runPaths } from '../run/run-files.ts';
 import { tidyReadPosterior, type PosteriorArrays } from '../objective/posterior-arrays.ts';
@@ -81,7 +81,7 @@ export async function loadRunModel(dir: string): Promise<RunModel> {
  */
 export async function loadRunEncoder(dir: string, card: ModelCard): Promise<Encoder> {
   const paths = runPaths(dir);
-  const config = encoderConfigOf(card.config, card.d);
+  const config = encoderConfigOfCard(card);
   if (!config)
     throw new UserError(
       `${paths.modelCard}: a ${card.amortized ? '' : 'non-amortized '}${card.family} run has no encoder`,

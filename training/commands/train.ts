@@ -8,7 +8,7 @@ import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { lockRunDir } from '@entropy-sc/core/fs/run-lock';
 import { barsRecovery } from '@entropy-sc/core/metrics/bars-recovery';
 import { checkRunMemory, estimateRunMemory, type RunShape } from '@entropy-sc/core/resources/memory-estimate';
-import type { RunConfig } from '@entropy-sc/core/schema/run-config';
+import { factorRank, type RunConfig } from '@entropy-sc/core/schema/run-config';
 import { parseSchedule } from '../anneal/schedule.ts';
 import { useBackend } from '../backend/backend.ts';
 import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
@@ -73,7 +73,7 @@ async function checkMemory(config: RunConfig): Promise<void> {
     h: config.latents,
     batch: config.batch,
     family: config.posterior,
-    rank: config.rank ?? 1,
+    rank: factorRank(config.rank),
     encoder: encoder && { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
   };
   checkRunMemory(estimateRunMemory(shape), config.backend);

@@ -58,7 +58,7 @@ export async function exportRun({ run, out, fullCovariance, image }: ExportOptio
   const gap = await readGapRecord(paths.gap);
   const current = gap !== null && gap.epoch === Number(runCard.metrics['epoch']);
   const card: ModelCard = current ? { ...runCard, amortization_gap: gap } : runCard;
-  if (!card.amortized || !card.config.encoder || (card.family !== 'diag' && card.family !== 'lowrank'))
+  if (!card.amortized || !card.encoder || (card.family !== 'diag' && card.family !== 'lowrank'))
     throw new UserError(
       `${run}: a ${card.amortized ? '' : 'non-amortized '}${card.family} run has no encoder to export (export needs an amortized diag or lowrank run)`,
     );

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { UserError } from '@entropy-sc/core/errors';
 import { writeFileAtomic } from '@entropy-sc/core/fs/atomic-write';
+import { decodeModel } from '@entropy-sc/inference/card';
 
 const { onnx } = onnxProto;
 
@@ -58,7 +59,7 @@ export async function writeTritonRepository(
   modelBytes: Uint8Array,
   options: TritonOptions = {},
 ): Promise<{ config: string; model: string }> {
-  const config = tritonConfig(name, modelBytes, options);
+  const config = tritonConfig(name, modelBytes, options, join(repo, name, '1', 'model.onnx'));
   const folder = join(repo, name);
   try {
     await mkdir(join(folder, '1'), { recursive: true });
@@ -73,9 +74,9 @@ export async function writeTritonRepository(
   return paths;
 }
 
-/** The config.pbtxt text (protobuf text format of Triton's ModelConfig). */
-export function tritonConfig(name: string, modelBytes: Uint8Array, options: TritonOptions = {}): string {
-  const { inputs, outputs } = graphTensors(modelBytes);
+/** The config.pbtxt text (protobuf text format of Triton's ModelConfig). @param origin the model's name in errors */
+function tritonConfig(name: string, modelBytes: Uint8Array, options: TritonOptions, origin: string): string {
+  const { inputs, outputs } = graphTensors(modelBytes, origin);
   const tensor = (t: TritonTensor) =>
     [
       '  {',
@@ -98,9 +99,8 @@ export function tritonConfig(name: string, modelBytes: Uint8Array, options: Trit
 }
 
 /** The graph's inputs (initializers excluded) and outputs, each with a symbolic batch axis first. */
-export function graphTensors(modelBytes: Uint8Array): { inputs: TritonTensor[]; outputs: TritonTensor[] } {
-  const graph = onnx.ModelProto.decode(modelBytes).graph;
-  if (!graph) throw new UserError('the ONNX model has no graph');
+function graphTensors(modelBytes: Uint8Array, origin: string): { inputs: TritonTensor[]; outputs: TritonTensor[] } {
+  const graph = decodeModel(modelBytes, origin).graph!;
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const describe = (v: onnxProto.onnx.IValueInfoProto): TritonTensor => {
     const type = v.type?.tensorType;

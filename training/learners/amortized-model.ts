@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@entropy-sc/core/random';
+import type { EncoderWidths } from '@entropy-sc/core/schema/run-config';
 import { type EncoderConfig } from '@entropy-sc/graph/encoder-spec';
 import { Encoder } from '../model/encoder.ts';
 import { randomDictionary } from '../init/random-dictionary.ts';
@@ -41,6 +42,15 @@ export abstract class AmortizedModel<O extends AmortizedOptions = AmortizedOptio
     return this.options.encoder.family;
   }
 
+  get rank(): number | null {
+    return this.options.encoder.family === 'lowrank' ? this.options.encoder.rank : null;
+  }
+
+  get encoderWidths(): EncoderWidths {
+    const { hidden, inner, blocks } = this.options.encoder;
+    return { hidden, inner, blocks };
+  }
+
   unitsPerEpoch(n: number): number {
     return Math.ceil(n / this.options.batch);
   }
@@ -50,9 +60,8 @@ export abstract class AmortizedModel<O extends AmortizedOptions = AmortizedOptio
   }
 
   describe(): Record<string, unknown> {
-    const { encoder, batch, learningRate, dictionaryLearningRate } = this.options;
+    const { batch, learningRate, dictionaryLearningRate } = this.options;
     return {
-      encoder: { hidden: encoder.hidden, inner: encoder.inner, blocks: encoder.blocks },
       optimizer: { name: 'adam', learningRate, dictionaryLearningRate, batch },
     };
   }

@@ -74,6 +74,12 @@ export class EmLearner implements Learner {
     return this.options.family;
   }
 
+  get rank(): number | null {
+    return this.options.family === 'lowrank' ? this.options.rank : null;
+  }
+
+  readonly encoderWidths = null;
+
   unitsPerEpoch(n: number): number {
     return Math.ceil(n / this.options.batch);
   }

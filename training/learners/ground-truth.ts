@@ -45,6 +45,14 @@ export class GroundTruthScored implements Learner {
     return this.learner.family;
   }
 
+  get rank(): number | null {
+    return this.learner.rank;
+  }
+
+  get encoderWidths(): Learner['encoderWidths'] {
+    return this.learner.encoderWidths;
+  }
+
   get dictionary(): tf.Variable<tf.Rank.R2> {
     return this.learner.dictionary;
   }

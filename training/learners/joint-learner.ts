@@ -63,6 +63,12 @@ export class JointLearner implements Learner {
     return this.options.family;
   }
 
+  get rank(): number | null {
+    return this.options.family === 'lowrank' ? this.options.rank : null;
+  }
+
+  readonly encoderWidths = null;
+
   unitsPerEpoch(): number {
     return this.options.iterationsPerEpoch;
   }

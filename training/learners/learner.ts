@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '@entropy-sc/core/random';
+import type { EncoderWidths } from '@entropy-sc/core/schema/run-config';
 import type { AnnealWeights } from '../anneal/schedule.ts';
 import type { DataSetReport, EvaluationInput } from '../evaluate/evaluate-data-set.ts';
 import type { Posterior, PosteriorFamily } from '../objective/posterior.ts';
@@ -26,6 +27,10 @@ export interface LearnerState {
 
 export interface Learner {
   readonly family: PosteriorFamily;
+  /** the low-rank factor's columns r: a number for the lowrank family, null for the others (the model card's `rank`) */
+  readonly rank: number | null;
+  /** the encoder's widths as built; null for a learner without an encoder (the model card's `encoder`) */
+  readonly encoderWidths: EncoderWidths | null;
   /** the unconstrained dictionary W [D, H] (normalised inside the objective) */
   readonly dictionary: tf.Variable<tf.Rank.R2>;
   /** progress units of one epoch (minibatches or iterations) */
@@ -42,7 +47,7 @@ export interface Learner {
    * `evaluateDataSetAsync` with `posterior` (the amortized CPU learners: under onnxruntime).
    */
   evaluate?(input: EvaluationInput): DataSetReport | Promise<DataSetReport>;
-  /** Extra description for the model card (encoder widths, optimiser settings). */
+  /** Extra description for the model card (optimiser settings, initialisation). */
   describe(): Record<string, unknown>;
   saveState(): LearnerState | Promise<LearnerState>;
   loadState(saved: LearnerState): void;

@@ -17,7 +17,7 @@
  *   that dictionary's own ELBO on the same data (ground-truth.ts).
  */
 import type { DataSet } from '@entropy-sc/core/data/data-set';
-import type { RunConfig } from '@entropy-sc/core/schema/run-config';
+import { factorRank, type RunConfig } from '@entropy-sc/core/schema/run-config';
 import { encoderConfigOf } from '@entropy-sc/graph/encoder-spec';
 import type { BackendName } from '../backend/backend.ts';
 import type { PosteriorFamily } from '../objective/posterior.ts';
@@ -144,7 +144,7 @@ export async function createLearner(config: RunConfig, data: DataSet): Promise<L
     data,
     family: config.posterior,
     h: config.latents,
-    rank: config.rank ?? 1,
+    rank: factorRank(config.rank),
     seed: config.seed,
     batch,
     learningRate: config.dictionary_lr,

@@ -12,7 +12,12 @@ import { makeOutputDir } from '@entropy-sc/core/fs/output-dir';
 import { createProgress } from '@entropy-sc/core/progress';
 import { Random } from '@entropy-sc/core/random';
 import { portableDataSpec } from '@entropy-sc/core/schema/data-spec';
-import { MODEL_CARD_FORMAT, parseModelCard, type ModelCard } from '@entropy-sc/core/schema/model-card';
+import {
+  MODEL_CARD_FORMAT,
+  parseModelCard,
+  trainingSettingsOf,
+  type ModelCard,
+} from '@entropy-sc/core/schema/model-card';
 import { configDifferences, type RunConfig } from '@entropy-sc/core/schema/run-config';
 import { VERSION } from '@entropy-sc/core/version';
 import type { Schedule } from '../anneal/schedule.ts';
@@ -152,15 +157,16 @@ function modelCard(data: DataSet, learner: Learner, config: RunConfig, final: Me
     d: data.d,
     h: learner.dictionary.shape[1],
     family: learner.family,
-    rank: config.rank,
+    rank: learner.rank,
     amortized: config.amortized,
+    encoder: learner.encoderWidths,
     sigma2,
     preprocessing: data.preprocessing as Record<string, unknown>,
     data: portableDataSpec(data.spec),
     n: data.n,
     tile: data.tile,
     seed: config.seed,
-    config: { ...config, data: portableDataSpec(config.data) },
+    config: { ...trainingSettingsOf(config), data: portableDataSpec(config.data) },
     ...learner.describe(),
     versions: { 'entropy-sc': VERSION, 'tfjs-core': tf.version_core, node: process.version, backend: tf.getBackend() },
     metrics: final,

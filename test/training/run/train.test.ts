@@ -117,6 +117,8 @@ describe('the training loop', () => {
     let epochsRun = 0;
     const learner: Learner = {
       family: 'diag',
+      rank: null,
+      encoderWidths: null,
       dictionary,
       unitsPerEpoch: () => 1,
       trainEpoch: () => (++epochsRun === 2 ? NaN : -1),
@@ -145,6 +147,8 @@ describe('the training loop', () => {
     let epochsRun = 0;
     const learner: Learner = {
       family: 'diag',
+      rank: null,
+      encoderWidths: null,
       dictionary,
       unitsPerEpoch: () => 1,
       trainEpoch: () => {
