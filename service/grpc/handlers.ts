@@ -13,16 +13,17 @@ import {
 } from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
 import { Histogram } from 'prom-client';
-import { UserError } from '@entropy-sc/core/errors';
 import { VERSION } from '@entropy-sc/core/version';
 import { admit } from '../admission.ts';
 import { BearerCheck } from '../auth.ts';
 import type { ServiceContext } from '../context.ts';
 import { HttpError, ShuttingDownError } from '../http-error.ts';
 import { modelMetadata, tritonModelConfig } from '../model-config.ts';
-import { requestBytes } from '../request-cost.ts';
+import { windowCount } from '../image-request.ts';
+import { imageRequestBytes, requestBytes } from '../request-cost.ts';
+import type { ServedModel } from '../repository/model-set.ts';
 import { grpcStatus } from './status.ts';
-import { modelInferResponse, parseModelInfer, type ModelInferRequest } from './tensors.ts';
+import { modelInferResponse, parseImageModelInfer, parseModelInfer, type ModelInferRequest } from './tensors.ts';
 
 export interface HandlerOptions {
   /** the bearer token every RPC but liveness and readiness needs; none: open */
@@ -93,6 +94,28 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
       );
     };
 
+  /** ModelInfer on an image model: its UINT8 images through its own workers (as HTTP's OIP route). */
+  const inferImages = async (model: ServedModel, request: ModelInferRequest, signal: AbortSignal, note: CallNote) => {
+    const images = parseImageModelInfer(request, model, limits.maxRowsPerRequest);
+    const [count, height, width] = images.shape;
+    const { patch, stride } = model.image!;
+    const windows = count * windowCount(height, patch, stride) * windowCount(width, patch, stride);
+    const charge = admit(
+      context,
+      model.batcher,
+      images.data.length + imageRequestBytes(model.info, images.shape, windows, images.outputs),
+    );
+    try {
+      note.rows = windows;
+      const outputs = await model.batcher.submit(images.data, count, images.outputs, signal, images.shape);
+      metrics.rowsEncoded.inc(windows);
+      modelMetrics.encoded(model.name, windows, count);
+      return modelInferResponse(model, images, outputs);
+    } finally {
+      charge.release();
+    }
+  };
+
   const handlers: Record<string, [open: boolean, handle: Handler]> = {
     ServerLive: [true, () => ({ live: true })],
     ServerReady: [true, () => ({ ready: readiness.ready })],
@@ -127,10 +150,7 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
       false,
       async (request, signal, note) => {
         const model = modelOf(request);
-        if (model.kind === 'image')
-          throw new UserError(
-            `model '${model.name}' is an image model: over gRPC only patch models are served for now (send its UINT8 images to POST /v2/models/${model.name}/infer over HTTP)`,
-          );
+        if (model.kind === 'image') return inferImages(model, request as unknown as ModelInferRequest, signal, note);
         const { info, batcher } = model;
         const infer = parseModelInfer(request as unknown as ModelInferRequest, info, limits.maxRowsPerRequest);
         // The received message, the rows and outputs, and the answer's message (as large as the outputs).

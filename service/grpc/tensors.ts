@@ -5,9 +5,11 @@
  * contents where the client sent its input that way.
  */
 import { INPUT_NAME, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import { IMAGE_INPUT_NAME } from '@entropy-sc/graph/image-model-graph';
 import { UserError } from '@entropy-sc/core/errors';
 import { HttpError } from '../http-error.ts';
 import type { ModelInfo, Outputs } from '../model-info.ts';
+import { imageFromBytes, imageFromElements, imageInputShape } from '../oip/image-infer-request.ts';
 import { inputShape, rowsFromBytes, rowsFromElements, theInputIndex } from '../oip/infer-request.ts';
 import type { ServedModel } from '../repository/model-set.ts';
 import { selectOutputs } from '../outputs.ts';
@@ -69,6 +71,44 @@ export function parseModelInfer(request: ModelInferRequest, info: ModelInfo, max
   return { ...rows, id: request.id, outputs: requestedOutputs(request.outputs, info), typed };
 }
 
+/** A ModelInfer request to an image model: its images, UINT8 [count, height, width, channels]. */
+export interface GrpcImageInfer extends Omit<GrpcInfer, 'x' | 'rows'> {
+  data: Uint8Array;
+  shape: [number, number, number, number];
+}
+
+export function parseImageModelInfer(
+  request: ModelInferRequest,
+  model: ServedModel,
+  maxWindows: number,
+): GrpcImageInfer {
+  const names = request.inputs.map((input) => input.name);
+  if (names.length !== 1 || names[0] !== IMAGE_INPUT_NAME)
+    throw new UserError(
+      `${NAME}: image model '${model.name}' has one input, '${IMAGE_INPUT_NAME}' (UINT8 [N, height, width, channels])`,
+    );
+  const input = request.inputs[0]!;
+  const where = `${NAME} input '${IMAGE_INPUT_NAME}'`;
+  const shape = imageInputShape(input.datatype, input.shape, model, maxWindows, where);
+  const raw = request.raw_input_contents;
+  const typed = raw.length === 0;
+  let data: Uint8Array;
+  if (!typed) {
+    if (raw.length !== 1)
+      throw new UserError(`${NAME}: raw_input_contents has ${raw.length} buffers for 1 input (one per input)`);
+    if (hasContents(input.contents))
+      throw new UserError(`${where}: give its data either in raw_input_contents or in contents, not both`);
+    data = imageFromBytes(raw[0]!, shape, where, 'raw_input_contents[0]');
+  } else {
+    // UINT8 travels as uint_contents in the protocol's typed contents.
+    const values = input.contents?.uint_contents ?? [];
+    if (values.length === 0)
+      throw new UserError(`${where}: no data (give raw_input_contents, or contents.uint_contents)`);
+    data = imageFromElements(values, shape, where, 'contents.uint_contents');
+  }
+  return { id: request.id, outputs: requestedOutputs(request.outputs, model.info), typed, data, shape: shape.dims };
+}
+
 function hasContents(contents: TensorContents | null): boolean {
   return contents !== null && Object.values(contents).some((values) => values.length > 0);
 }
@@ -88,7 +128,11 @@ function requestedOutputs(asked: readonly { name: string }[], info: ModelInfo): 
 }
 
 /** The ModelInferResponse for a request's outputs. */
-export function modelInferResponse(model: ServedModel, request: GrpcInfer, outputs: Outputs): object {
+export function modelInferResponse(
+  model: ServedModel,
+  request: Pick<GrpcInfer, 'id' | 'outputs' | 'typed'>,
+  outputs: Outputs,
+): object {
   const tensors = request.outputs.map((name) => ({ name, tensor: outputs[name]! }));
   const heads = tensors.map(({ name, tensor }) => ({ name, datatype: 'FP32', shape: tensor.shape }));
   const common = { model_name: model.name, model_version: model.version, id: request.id };

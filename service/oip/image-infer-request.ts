@@ -44,14 +44,54 @@ export function parseImageInferRequest(
     );
   const input = inputs[0];
   const where = `${NAME} input '${IMAGE_INPUT_NAME}'`;
-  if (input.datatype !== 'UINT8')
-    throw new UserError(
-      `${where}: datatype ${JSON.stringify(input.datatype)?.slice(0, 32)}, the image model takes UINT8`,
-    );
-  const shape = input.shape;
+  const shape = imageInputShape(input.datatype, input.shape, model, maxWindows, where);
+  const parameters = isObject(input.parameters) ? input.parameters : {};
+  let data: Uint8Array;
+  if (parameters.binary_data_size !== undefined) {
+    if (parameters.binary_data_size !== shape.size)
+      throw new UserError(
+        `${where}: binary_data_size ${JSON.stringify(parameters.binary_data_size)}; shape [${shape.dims.join(', ')}] of UINT8 needs ${shape.size}`,
+      );
+    data = imageFromBytes(binary, shape, where, 'the binary data');
+  } else {
+    if (!Array.isArray(input.data)) throw new UserError(`${where}: "data" is missing (or give binary_data_size)`);
+    // Nested at most as deep as the shape (flat(Infinity) would recurse on any depth a client sent).
+    data = imageFromElements((input.data as unknown[]).flat(3), shape, where, '"data"');
+  }
+  return {
+    id: request.id as string | undefined,
+    outputs: requestedOutputs(request, model.info),
+    data,
+    shape: shape.dims,
+  };
+}
+
+/** An image input's checked shape [count, height, width, channels] and its byte count. */
+export interface ImageInputShape {
+  dims: [number, number, number, number];
+  size: number;
+  /** the model's window side P: each image must hold one */
+  patch: number;
+}
+
+/**
+ * The checks of an image input's header, for either transport: UINT8, [N, height, width, channels]
+ * of positive integers, at most IMAGES_PER_REQUEST images and `maxWindows` windows in all.
+ * @param where the tensor, for messages
+ */
+export function imageInputShape(
+  datatype: unknown,
+  shape: unknown,
+  model: ServedModel,
+  maxWindows: number,
+  where: string,
+): ImageInputShape {
+  if (datatype !== 'UINT8')
+    throw new UserError(`${where}: datatype ${JSON.stringify(datatype)?.slice(0, 32)}, the image model takes UINT8`);
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((s) => Number.isSafeInteger(s) && s >= 1))
     throw new UserError(`${where}: "shape" must be [N, height, width, channels] of positive integers`);
-  const [count, height, width, channels] = shape as [number, number, number, number];
+  const dims = shape as [number, number, number, number];
+  const [count, height, width, channels] = dims;
   if (count > IMAGES_PER_REQUEST)
     throw new HttpError(413, `${where}: ${count} images, more than the limit of ${IMAGES_PER_REQUEST} per request`);
   const { patch, stride } = model.image!;
@@ -60,35 +100,46 @@ export function parseImageInferRequest(
     if (windows > maxWindows)
       throw new HttpError(413, `${where}: ${windows} windows in all, more than the limit of ${maxWindows} per request`);
   }
-  const size = count * height * width * channels;
-  const parameters = isObject(input.parameters) ? input.parameters : {};
-  let data: Uint8Array;
-  if (parameters.binary_data_size !== undefined) {
-    if (parameters.binary_data_size !== size || binary.length !== size)
-      throw new UserError(
-        `${where}: binary_data_size ${JSON.stringify(parameters.binary_data_size)} with ${binary.length} bytes after the JSON; shape [${shape.join(', ')}] of UINT8 needs ${size}`,
-      );
-    data = new Uint8Array(binary);
-  } else {
-    if (!Array.isArray(input.data)) throw new UserError(`${where}: "data" is missing (or give binary_data_size)`);
-    const flat = (input.data as unknown[]).flat(Infinity);
-    if (flat.length !== size)
-      throw new UserError(`${where}: "data" has ${flat.length} elements, shape [${shape.join(', ')}] needs ${size}`);
-    data = new Uint8Array(size);
-    for (let i = 0; i < size; i++) {
-      const v = flat[i];
-      if (!(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255))
-        throw new UserError(`${where}: data element ${i} is ${JSON.stringify(v)?.slice(0, 40)}, not a UINT8 (0-255)`);
-      data[i] = v as number;
-    }
+  return { dims, size: count * height * width * channels, patch };
+}
+
+/** Images from a tensor's bytes: their count, then each image checked as the library checks it. */
+export function imageFromBytes(bytes: Uint8Array, shape: ImageInputShape, where: string, what: string): Uint8Array {
+  if (bytes.length !== shape.size)
+    throw new UserError(
+      `${where}: ${what} has ${bytes.length} bytes, shape [${shape.dims.join(', ')}] of UINT8 needs ${shape.size}`,
+    );
+  return checkedImages(new Uint8Array(bytes), shape);
+}
+
+/** Images from a tensor's elements, flat and row-major: their count, each an integer 0-255, each image checked. */
+export function imageFromElements(
+  flat: readonly unknown[],
+  shape: ImageInputShape,
+  where: string,
+  what: string,
+): Uint8Array {
+  if (flat.length !== shape.size)
+    throw new UserError(
+      `${where}: ${what} has ${flat.length} elements, shape [${shape.dims.join(', ')}] needs ${shape.size}`,
+    );
+  const data = new Uint8Array(shape.size);
+  for (let i = 0; i < shape.size; i++) {
+    const v = flat[i];
+    if (!(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255))
+      throw new UserError(`${where}: ${what} element ${i} is ${JSON.stringify(v)?.slice(0, 40)}, not a UINT8 (0-255)`);
+    data[i] = v as number;
   }
+  return checkedImages(data, shape);
+}
+
+function checkedImages(data: Uint8Array, shape: ImageInputShape): Uint8Array {
+  const [count, height, width, channels] = shape.dims;
   const one = height * width * channels;
   for (let b = 0; b < count; b++)
-    checkImage({ name: `image ${b}`, width, height, channels, data: data.subarray(b * one, (b + 1) * one) }, patch);
-  return {
-    id: request.id as string | undefined,
-    outputs: requestedOutputs(request, model.info),
-    data,
-    shape: [count, height, width, channels],
-  };
+    checkImage(
+      { name: `image ${b}`, width, height, channels, data: data.subarray(b * one, (b + 1) * one) },
+      shape.patch,
+    );
+  return data;
 }

@@ -23,6 +23,7 @@ import { encodePng } from '../core/png-writer.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { imageCardPatchModel } from '../helpers/image-card-model.ts';
 import { post } from './fake-service.ts';
+import { InferenceClient, inferOutputs } from './grpc-client.ts';
 import { parseInferResponse } from './oip-client.ts';
 
 const dir = tempDir('entropy-sc-image-model-');
@@ -54,7 +55,12 @@ beforeAll(async () => {
   await writeTritonRepository(repo, 'tiny-lowrank', patch);
   await writeTritonRepository(repo, IMAGE, image.bytes, { maxBatchSize: 16 });
   [service, library] = await Promise.all([
-    startService({ models: await scanRepository(repo), port: 0, pool: { workers: 1, threadsPerWorker: 1 } }),
+    startService({
+      models: await scanRepository(repo),
+      port: 0,
+      grpcPort: 0,
+      pool: { workers: 1, threadsPerWorker: 1 },
+    }),
     loadModel(join(repo, IMAGE, '1', 'model.onnx'), { intraOpThreads: 1 }) as Promise<OnnxImageModel>,
   ]);
 });
@@ -128,6 +134,36 @@ describe('an image model in the service', () => {
     }
   });
 
+  it('answers gRPC ModelInfer with UINT8 images (raw and typed contents) as the library does', async () => {
+    const expected = await library.encodeImages(asImages());
+    const client = new InferenceClient(service.grpc!.address);
+    try {
+      const input = { name: 'image', datatype: 'UINT8', shape: [2, H, W, 3] };
+      const requests = [
+        { model_name: IMAGE, inputs: [input], raw_input_contents: [Buffer.from(pixels)] },
+        { model_name: IMAGE, inputs: [{ ...input, contents: { uint_contents: Array.from(pixels) } }] },
+      ];
+      for (const [k, request] of requests.entries()) {
+        const outputs = inferOutputs(await client.call('ModelInfer', request));
+        expect(Object.keys(outputs), `request ${k}`).toEqual([...library.outputs]);
+        for (const name of library.outputs) {
+          const one = expected[0]!.outputs[name]!;
+          expect(outputs[name]!.shape, name).toEqual([2, ...one.shape]);
+          close(outputs[name]!.data, [...one.data, ...expected[1]!.outputs[name]!.data], `${name} (gRPC ${k})`);
+        }
+      }
+      const wrong = await client.error('ModelInfer', {
+        model_name: IMAGE,
+        inputs: [{ ...input, datatype: 'FP32' }],
+        raw_input_contents: [Buffer.from(pixels)],
+      });
+      expect(wrong.code).toBe(3); // INVALID_ARGUMENT
+      expect(wrong.details).toContain('UINT8');
+    } finally {
+      client.close();
+    }
+  });
+
   it('encodes a PNG through its graph on /v1/encode-image, as the library and as the patch model do', async () => {
     const file = join(dir, 'img.png');
     writeFileSync(file, encodePng(W, H, 2, 8, pixels.subarray(0, H * W * 3)));
@@ -153,8 +189,8 @@ describe('an image model in the service', () => {
       }
     }
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    // 2 OIP answers × 2 images, and this one
-    expect(metrics).toMatch(new RegExp(`^entropy_sc_model_images_encoded_total\\{model="${IMAGE}"\\} 5$`, 'm'));
+    // 2 OIP answers and 2 gRPC answers × 2 images, and this one
+    expect(metrics).toMatch(new RegExp(`^entropy_sc_model_images_encoded_total\\{model="${IMAGE}"\\} 9$`, 'm'));
   });
 
   it('refuses rows, wrong tensors and images it cannot encode with one JSON 4xx, and stays up', async () => {
