@@ -22,6 +22,12 @@ export interface BatchRunner {
   onAvailable(listener: () => void): void;
 }
 
+/**
+ * How a request learns that its client went away: an AbortSignal, or a function that registers
+ * `drop` to be called then (cheaper per request than an AbortController: see client-abort.ts).
+ */
+export type ClientGone = AbortSignal | ((drop: (reason: unknown) => void) => void);
+
 export interface BatcherOptions {
   maxBatchRows: number;
   maxQueueDelayMs: number;
@@ -80,14 +86,14 @@ export class MicroBatcher {
   /**
    * Queues one request's rows.
    * @param x rows [rows, D], in an array of their own: the batcher owns it from now on (its buffer may move to a worker)
-   * @param signal aborted when the client went away: rows still queued are dropped
+   * @param gone tells when the client went away: rows still queued are dropped
    * @returns the outputs for exactly these rows, each [rows, ...]
    */
   submit(
     x: Float32Array | Uint8Array,
     rows: number,
     outputs: readonly OutputName[],
-    signal?: AbortSignal,
+    gone?: ClientGone,
     shape?: number[],
   ): Promise<Outputs> {
     if (this.wouldOverflow(rows)) {
@@ -108,7 +114,8 @@ export class MicroBatcher {
       };
       this.queue.push(pending);
       this.rowsQueued += rows;
-      signal?.addEventListener('abort', () => this.drop(pending, signal.reason), { once: true });
+      if (typeof gone === 'function') gone((reason) => this.drop(pending, reason));
+      else gone?.addEventListener('abort', () => this.drop(pending, gone.reason), { once: true });
       this.dispatch();
     });
   }
