@@ -43,8 +43,8 @@ export interface PinnedBench {
   memory: MemoryRow;
 }
 
-const pin = (cores: string, pid = process.pid) =>
-  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+const pin = (cores: string) =>
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
 
 function bare(model: string, outputs: string, seconds: number): number {
   const out = execFileSync('taskset', ['-c', '0', process.execPath, RUN_TS, BARE, model, outputs, String(seconds)], {
@@ -53,14 +53,19 @@ function bare(model: string, outputs: string, seconds: number): number {
   return Number(out.trim());
 }
 
-async function startServer(model: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--model', model, '--port', '0', '--log-level', 'warn', ...args],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+/**
+ * `entropy-sc serve`, on `cores` when given: set at its start, so that the supervisor's child (the
+ * service itself) and its worker threads inherit it (pinning the supervisor later would leave them out).
+ */
+async function startServer(
+  model: string,
+  args: string[],
+  cores?: string,
+): Promise<{ child: ChildProcess; url: string }> {
+  const command = [process.execPath, BIN, 'serve', '--model', model, '--port', '0', '--log-level', 'warn', ...args];
+  const child = spawn(cores ? 'taskset' : command[0]!, cores ? ['-c', cores, ...command] : command.slice(1), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -117,10 +122,13 @@ function rss(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export async function measurePinned(model: string, seconds = 5): Promise<PinnedBench> {
   if (availableParallelism() < 2) throw new Error('the pinned rows need two cores');
   const all = availableParallelism() - 1;
-  const { child, url } = await startServer(model, ['--workers', '1', '--threads', '1', '--max-queue-rows', '16384']);
+  const { child, url } = await startServer(
+    model,
+    ['--workers', '1', '--threads', '1', '--max-queue-rows', '16384'],
+    '0',
+  );
   const rows: PinnedRow[] = [];
   try {
-    pin('0', child.pid!);
     pin('1');
     const card = (await (await fetch(`${url}/v1/model`)).json()) as { name: string; d: number };
     const meta = (await (await fetch(`${url}/v2/models/${card.name}`)).json()) as { outputs: { name: string }[] };

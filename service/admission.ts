@@ -5,7 +5,7 @@
  * Content-Length, or the body limit when the length is not announced); gRPC calls, whose message
  * grpc-js has already received, with everything they will hold.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import type { MicroBatcher } from './batcher.ts';
 import type { ServiceContext } from './context.ts';
 import { QueueFullError } from './http-error.ts';
@@ -26,19 +26,30 @@ export function admit(context: ServiceContext, batcher: MicroBatcher, bytes: num
   }
 }
 
+/** A route's preParsing hook admitting its request (a callback hook: no promise per request). */
 export function admissionCheck<R>(
   context: ServiceContext,
   modelOf: (request: R) => ServedModel,
-): (request: FastifyRequest & R, reply: FastifyReply) => Promise<void> {
-  return async (request, reply) => {
-    const { batcher } = modelOf(request);
-    const announced = Number(request.headers['content-length']);
-    const body = Number.isSafeInteger(announced)
-      ? Math.min(announced, context.limits.bodyLimitBytes)
-      : context.limits.bodyLimitBytes;
-    const charge = admit(context, batcher, body);
-    request.charge = charge;
-    reply.raw.once('close', () => charge.release());
+): (
+  request: FastifyRequest & R,
+  reply: FastifyReply,
+  payload: RequestPayload,
+  done: (error: Error | null, payload?: RequestPayload) => void,
+) => void {
+  return (request, reply, payload, done) => {
+    try {
+      const { batcher } = modelOf(request);
+      const announced = Number(request.headers['content-length']);
+      const body = Number.isSafeInteger(announced)
+        ? Math.min(announced, context.limits.bodyLimitBytes)
+        : context.limits.bodyLimitBytes;
+      const charge = admit(context, batcher, body);
+      request.charge = charge;
+      reply.raw.once('close', () => charge.release());
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, payload);
   };
 }
 

@@ -2,7 +2,8 @@
  * Dynamic micro-batching across concurrent requests, as Triton's dynamic batcher does: requests
  * wait in a bounded queue; a batch of whole requests (at most `maxBatchRows` rows, unless one
  * request alone is larger) starts when a worker is free and either enough rows are queued or the
- * oldest request has waited `maxQueueDelayMs`. Each request gets exactly its own rows back.
+ * oldest request has waited `maxQueueDelayMs`; a worker busy already is sent only full batches
+ * ahead. Each request gets exactly its own rows back.
  */
 import { OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { QueueFullError, RequestTimeoutError } from './http-error.ts';
@@ -13,6 +14,11 @@ export interface BatchRunner {
   /** batches that could start now */
   available(): number;
   /**
+   * batches that would start running at once (workers with nothing to do); without it, every
+   * available batch slot counts as idle
+   */
+  idle?(): number;
+  /**
    * @param x rows [rows, D], owned by the runner from now on (its buffer may be transferred); for an
    *   image model uint8 images of `shape` [rows, height, width, channels]
    * @returns the named outputs, each [rows, ...]
@@ -21,6 +27,12 @@ export interface BatchRunner {
   /** called whenever a batch slot becomes free */
   onAvailable(listener: () => void): void;
 }
+
+/**
+ * How a request learns that its client went away: an AbortSignal, or a function that registers
+ * `drop` to be called then (cheaper per request than an AbortController: see client-abort.ts).
+ */
+export type ClientGone = AbortSignal | ((drop: (reason: unknown) => void) => void);
 
 export interface BatcherOptions {
   maxBatchRows: number;
@@ -80,14 +92,14 @@ export class MicroBatcher {
   /**
    * Queues one request's rows.
    * @param x rows [rows, D], in an array of their own: the batcher owns it from now on (its buffer may move to a worker)
-   * @param signal aborted when the client went away: rows still queued are dropped
+   * @param gone tells when the client went away: rows still queued are dropped
    * @returns the outputs for exactly these rows, each [rows, ...]
    */
   submit(
     x: Float32Array | Uint8Array,
     rows: number,
     outputs: readonly OutputName[],
-    signal?: AbortSignal,
+    gone?: ClientGone,
     shape?: number[],
   ): Promise<Outputs> {
     if (this.wouldOverflow(rows)) {
@@ -108,7 +120,8 @@ export class MicroBatcher {
       };
       this.queue.push(pending);
       this.rowsQueued += rows;
-      signal?.addEventListener('abort', () => this.drop(pending, signal.reason), { once: true });
+      if (typeof gone === 'function') gone((reason) => this.drop(pending, reason));
+      else gone?.addEventListener('abort', () => this.drop(pending, gone.reason), { once: true });
       this.dispatch();
     });
   }
@@ -142,8 +155,13 @@ export class MicroBatcher {
       this.delayTimer = null;
     }
     while (this.queue.length > 0 && this.runner.available() > 0) {
+      const full = this.rowsQueued >= this.options.maxBatchRows;
+      // A batch sent ahead to a busy worker is a full one: a partial one waits until a worker is
+      // idle (a finished batch dispatches again), growing meanwhile, since onnxruntime's cost per
+      // row is several times higher for a few rows than for hundreds.
+      if (!full && this.runner.idle?.() === 0) return;
       const waited = performance.now() - this.queue[0]!.enqueuedAt;
-      if (this.rowsQueued < this.options.maxBatchRows && waited < this.options.maxQueueDelayMs) {
+      if (!full && waited < this.options.maxQueueDelayMs) {
         this.delayTimer = setTimeout(() => this.dispatch(), this.options.maxQueueDelayMs - waited);
         return;
       }

@@ -63,6 +63,7 @@ export class ModelMetrics {
 export function observingFit(runner: BatchRunner, model: string, metrics: ModelMetrics): BatchRunner {
   return {
     available: () => runner.available(),
+    ...(runner.idle && { idle: () => runner.idle!() }),
     onAvailable: (listener) => runner.onAvailable(listener),
     run: async (x, rows, outputs, shape) => {
       const result = await runner.run(x, rows, outputs, shape);

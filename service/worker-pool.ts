@@ -76,6 +76,12 @@ export class WorkerPool implements BatchRunner {
     return free;
   }
 
+  idle(): number {
+    let idle = 0;
+    for (const slot of this.slots) if (slot.ready && slot.jobs.size === 0) idle++;
+    return idle;
+  }
+
   private get depth(): number {
     return this.options.jobsPerWorker ?? 2;
   }

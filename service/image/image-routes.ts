@@ -55,14 +55,14 @@ export function registerImageRoutes(app: FastifyInstance, context: ServiceContex
       chargeWork(context, request, imageRequestBytes(model.info, [1, header.height, header.width], windows, names));
       // A copy of its own: the body's buffer may be a slice of a shared one, and this one moves to a worker.
       const bytes = new Uint8Array(body);
-      const signal = clientGone(reply);
+      const gone = clientGone(reply);
       let codes: Pick<ImageCodes, 'tops' | 'lefts' | 'outputs'>;
       if (model.kind === 'image') {
         // Decoded in a preparation worker; the image model's workers whiten and cut it in its graph.
         const pixels = await context.prep.pixels(bytes);
         checkImage(pixels, patch);
         const { width, height, channels, data } = pixels;
-        const batch = await model.batcher.submit(data, 1, names, signal, [1, height, width, channels]);
+        const batch = await model.batcher.submit(data, 1, names, gone, [1, height, width, channels]);
         const outputs: ImageCodes['outputs'] = {};
         for (const [name, t] of Object.entries(batch))
           outputs[name as OutputName] = { data: t.data, shape: t.shape.slice(1) };
@@ -72,7 +72,7 @@ export function registerImageRoutes(app: FastifyInstance, context: ServiceContex
         // micro-batcher with every other request's rows.
         const image = await context.prep.prepare(bytes, { whiten });
         codes = await grayImageCodes(
-          { run: (x, rows, outputs) => model.batcher.submit(x, rows, outputs, signal) },
+          { run: (x, rows, outputs) => model.batcher.submit(x, rows, outputs, gone) },
           image,
           patch,
           stride,

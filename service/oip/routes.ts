@@ -53,12 +53,8 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
   for (const url of both('/infer'))
     app.post<{ Params: ModelParams; Body: Buffer }>(
       url,
-      {
-        // The model is checked before the body is read.
-        preParsing: async (request, reply) => {
-          await admit(request, reply);
-        },
-      },
+      // The model is checked before the body is read.
+      { preParsing: admit },
       async (request, reply) => {
         const model = modelOf(request);
         const { info, batcher } = model;

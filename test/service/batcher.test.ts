@@ -120,6 +120,29 @@ describe('MicroBatcher', () => {
     expect(eager.calls.map((c) => c.rows)).toEqual([4]);
   });
 
+  it('sends a busy worker only full batches ahead; a partial one waits for the worker to be idle, growing', async () => {
+    // One worker that holds two batches (one running, one waiting), as the worker pool's are.
+    const manual = new ManualRunner(2);
+    const runner: BatchRunner = {
+      available: () => manual.available(),
+      idle: () => (manual.available() === 2 ? 1 : 0),
+      onAvailable: (listener) => manual.onAvailable(listener),
+      run: (x, rows, outputs) => manual.run(x as Float32Array, rows, outputs),
+    };
+    const batcher = new MicroBatcher(runner, options({ maxBatchRows: 4, maxQueueDelayMs: 0 }));
+    const answers = [1, 1, 1, 2, 1].map((rows, i) => batcher.submit(rowsOf(rows, i), rows, ['mean']));
+    // The first went to the idle worker; two 1-row requests waited; with the 2-row one the queue held a full batch.
+    expect(manual.calls.map((c) => c.rows)).toEqual([1, 4]);
+    expect(batcher.queuedRows).toBe(1);
+    manual.finish(0);
+    expect(manual.calls.map((c) => c.rows)).toEqual([1, 4]);
+    manual.finish(1);
+    expect(manual.calls.map((c) => c.rows)).toEqual([1, 4, 1]);
+    manual.finish(2);
+    const means = await Promise.all(answers);
+    expect(means.map((m) => m.mean!.shape[0])).toEqual([1, 1, 1, 2, 1]);
+  });
+
   it('asks the runner for the union of the outputs of a batch and answers each request only its own', async () => {
     const runner = new ManualRunner(0);
     const batcher = new MicroBatcher(runner, options());
