@@ -17,7 +17,7 @@ import { BearerCheck } from './auth.ts';
 import { decodedBody } from './content-encoding.ts';
 import type { ServiceContext } from './context.ts';
 import { readBody } from './body-reader.ts';
-import { HttpError, ShuttingDownError } from './http-error.ts';
+import { ClientClosedError, HttpError, ShuttingDownError } from './http-error.ts';
 import { registerImageRoutes } from './image/image-routes.ts';
 import { registerOipRoutes } from './oip/routes.ts';
 import { registerPageRoutes } from './page/routes.ts';
@@ -158,6 +158,8 @@ function describe(
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, headers: error.headers };
   if (error instanceof UserError) return { status: 400, message: error.message, headers: {} };
   const code = 'code' in error ? error.code : undefined;
+  // The client went away while its body was being read: nothing of the server's to log.
+  if (code === 'ECONNRESET') return { status: 499, message: new ClientClosedError().message, headers: {} };
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return {
       status: 413,

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { ClientGone } from './batcher.ts';
+import { ClientClosedError } from './http-error.ts';
 
 export function clientGone(reply: FastifyReply): ClientGone {
   const drops: ((reason: unknown) => void)[] = [];
@@ -12,7 +13,7 @@ export function clientGone(reply: FastifyReply): ClientGone {
     if (drops.length === 0)
       reply.raw.once('close', () => {
         if (reply.raw.writableFinished) return;
-        const reason = new Error('the client closed the connection');
+        const reason = new ClientClosedError();
         for (const each of drops) each(reason);
       });
     drops.push(drop);

@@ -42,3 +42,10 @@ export class ShuttingDownError extends HttpError {
     super(503, 'the service is shutting down', { connection: 'close' });
   }
 }
+
+/** The client closed its connection before its answer (nginx's 499): its queued rows are dropped; not a server error. */
+export class ClientClosedError extends HttpError {
+  constructor() {
+    super(499, 'the client closed the connection before its answer');
+  }
+}

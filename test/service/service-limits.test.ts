@@ -4,7 +4,9 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNpyHeader } from '@entropy-sc/core/npy/header';
 import { UserError } from '@entropy-sc/core/errors';
@@ -281,6 +283,33 @@ describe('the service under overload', () => {
       const r = await post(`${service.url}/v1/encode`, JSON.stringify({ data: [[1, 2, 3, 4]] }));
       expect(r.status).toBe(504);
       expect(r.json().error).toMatch(/not encoded within 50 ms/);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('takes a client that goes away in the middle of its body as no error of its own (no error log, no 500)', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const service = await startFake(`fake:${D}:${H}`, { logger: { level: 'info', stream } });
+    try {
+      const { hostname, port } = new URL(service.url);
+      const socket = connect(Number(port), hostname);
+      socket.write(
+        'POST /v1/encode HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"data": [[1,',
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      socket.destroy();
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await post(`${service.url}/v1/encode`, JSON.stringify({ data: [[1, 2, 3, 4]] }))).status).toBe(200);
+      const levels = lines.map((line) => (JSON.parse(line) as { level: number }).level);
+      expect(levels.filter((level) => level >= 50)).toEqual([]);
+      expect(await (await fetch(`${service.url}/metrics`)).text()).not.toMatch(/status="500"/);
     } finally {
       await service.close();
     }
