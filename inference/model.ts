@@ -6,7 +6,7 @@
  */
 import { UserError } from '@entropy-sc/core/errors';
 import { outputRowShape, type ModelCard } from '@entropy-sc/core/schema/model-card';
-import { isOutputName, OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import { INPUT_NAME, isOutputName, OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import { checkFinite } from '@entropy-sc/core/validate/arrays';
 import type { ImagePixels } from '@entropy-sc/core/data/image-file';
 import { readModelFile, type ModelFile, type ModelProto } from './card.ts';
@@ -87,6 +87,15 @@ export class OnnxEncoderModel implements EncoderModel {
   ) {
     this.d = card.d;
     this.h = card.h;
+    // Before any session: a forged card claiming a huge D would make the first run allocate without bound.
+    const input = (model.graph!.input ?? []).find((i) => i.name === INPUT_NAME);
+    const inputDims = (input?.type?.tensorType?.shape?.dim ?? []).map((dim) =>
+      dim.dimValue != null ? Number(dim.dimValue) : null,
+    );
+    if (inputDims.length !== 2 || inputDims[1] !== card.d)
+      throw new UserError(
+        `${path}: the graph's input '${INPUT_NAME}' is [${inputDims.map((d) => d ?? '?').join(', ')}] but its card says D=${card.d}`,
+      );
     const sizes = new Map<OutputName, { size: number; dims: number[] }>();
     for (const o of model.graph!.output ?? []) {
       const name = o.name ?? '';
@@ -95,7 +104,7 @@ export class OnnxEncoderModel implements EncoderModel {
       const declared = (o.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => Number(dim.dimValue));
       if (declared.join() !== dims.join())
         throw new UserError(
-          `${path}: output '${name}' is [${declared.join(', ')}] per row but its card (D=${card.d}, H=${card.h}, rank ${card.rank}) implies [${dims.join(', ')}]`,
+          `${path}: output '${name}' is [${declared.join(', ')}] per row but its card (D=${card.d}, H=${card.h}) implies [${dims.join(', ')}]`,
         );
       sizes.set(name, { size: dims.reduce((a, b) => a * b, 1), dims });
     }
