@@ -4,16 +4,15 @@
  * whiten, cut the windows, encode with the default threads), same outputs, same run: images/s,
  * windows/s and their ratio.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startServeChild, stopServeChild } from './serve-child.ts';
 import autocannon from 'autocannon';
 import { decodeImage } from '@entropy-sc/core/data/image-file';
 import { whitenImage } from '@entropy-sc/core/data/whiten';
 import { cutPatches, modelWhitens, patchSize } from '@entropy-sc/inference/image-patches';
 import { loadEncoder } from '@entropy-sc/inference/model';
 
-const BIN = join(import.meta.dirname, '../bin/entropy-sc.js');
 const IMAGE = join(import.meta.dirname, '../data/natural-images/camera.png');
 const OUTPUTS = ['mean', 'variance', 'elbo'] as const;
 const CLIENTS = 8;
@@ -58,19 +57,8 @@ async function libraryRate(
 export async function measureImageService(modelPath: string, seconds = 8): Promise<ServiceImageBench> {
   const bytes = readFileSync(IMAGE);
   const library = await libraryRate(modelPath, bytes, seconds);
-  const child = spawn(process.execPath, [BIN, 'serve', '--model', modelPath, '--port', '0', '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const { child, url } = await startServeChild(modelPath, []);
   try {
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /on (http:\/\/\S+) with/.exec(stderr);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`entropy-sc serve exited (${code}): ${stderr}`)));
-    });
     const options = {
       url: `${url}/v1/encode-image?outputs=${OUTPUTS.join(',')}`,
       method: 'POST' as const,
@@ -93,7 +81,7 @@ export async function measureImageService(modelPath: string, seconds = 8): Promi
       statuses,
     };
   } finally {
-    child.kill('SIGTERM');
+    await stopServeChild(child);
   }
 }
 

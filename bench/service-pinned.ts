@@ -6,7 +6,8 @@
  * service's peak RSS against its memory budget. Linux with `taskset` and two cores or more.
  * Standalone: node bin/run-ts.js bench/service-pinned.ts [MODEL.onnx]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { oipBinaryRequest, startServeChild, stopServeChild } from './serve-child.ts';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { availableParallelism } from 'node:os';
@@ -14,7 +15,6 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { formatNpyHeader } from '@entropy-sc/core/npy/header';
 
-const BIN = join(import.meta.dirname, '../bin/entropy-sc.js');
 const RUN_TS = join(import.meta.dirname, '../bin/run-ts.js');
 const BARE = join(import.meta.dirname, 'bare-session.ts');
 const TWO = 'mean,variance';
@@ -57,49 +57,7 @@ function bare(model: string, outputs: string, seconds: number): number {
  * `entropy-sc serve`, on `cores` when given: set at its start, so that the supervisor's child (the
  * service itself) and its worker threads inherit it (pinning the supervisor later would leave them out).
  */
-async function startServer(
-  model: string,
-  args: string[],
-  cores?: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const command = [process.execPath, BIN, 'serve', '--model', model, '--port', '0', '--log-level', 'warn', ...args];
-  const child = spawn(cores ? 'taskset' : command[0]!, cores ? ['-c', cores, ...command] : command.slice(1), {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /on (http:\/\/\S+) with/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`entropy-sc serve exited (${code}): ${stderr}`)));
-  });
-  return { child, url };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function oipBody(name: string, rows: number, d: number, outputs: string) {
-  const x = Buffer.from(Float32Array.from({ length: rows * d }, (_, i) => Math.sin(0.1 * i)).buffer);
-  const json = Buffer.from(
-    JSON.stringify({
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, d], parameters: { binary_data_size: x.length } }],
-      outputs: outputs.split(',').map((o) => ({ name: o, parameters: { binary_data: true } })),
-    }),
-  );
-  return {
-    path: `/v2/models/${name}/infer`,
-    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(json.length) },
-    body: Buffer.concat([json, x]),
-  };
-}
-
-async function load(url: string, request: ReturnType<typeof oipBody>, connections: number, seconds: number) {
+async function load(url: string, request: ReturnType<typeof oipBinaryRequest>, connections: number, seconds: number) {
   const options = { url: url + request.path, method: 'POST' as const, ...request, connections };
   await autocannon({ ...options, duration: 1 });
   const result = await autocannon({ ...options, duration: seconds });
@@ -122,7 +80,7 @@ function rss(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export async function measurePinned(model: string, seconds = 5): Promise<PinnedBench> {
   if (availableParallelism() < 2) throw new Error('the pinned rows need two cores');
   const all = availableParallelism() - 1;
-  const { child, url } = await startServer(
+  const { child, url } = await startServeChild(
     model,
     ['--workers', '1', '--threads', '1', '--max-queue-rows', '16384'],
     '0',
@@ -141,7 +99,7 @@ export async function measurePinned(model: string, seconds = 5): Promise<PinnedB
       [64, 1, TWO],
     ];
     for (const [connections, perRequest, outputs] of cases) {
-      const r = await load(url, oipBody(card.name, perRequest, card.d, outputs), connections, seconds);
+      const r = await load(url, oipBinaryRequest(card.name, perRequest, card.d, outputs), connections, seconds);
       rows.push({
         label: `${connections} clients × ${perRequest} row${perRequest === 1 ? '' : 's'}, ${outputs === TWO ? TWO : 'every output'}`,
         outputs,
@@ -154,7 +112,7 @@ export async function measurePinned(model: string, seconds = 5): Promise<PinnedB
     }
   } finally {
     pin(`0-${all}`);
-    await stop(child);
+    await stopServeChild(child);
   }
   return { rows, memory: await measureMemory(model, seconds) };
 }
@@ -162,7 +120,7 @@ export async function measurePinned(model: string, seconds = 5): Promise<PinnedB
 /** 16 clients send maximal requests (every output) and never read them, beside 16 × 16-row normal load. */
 async function measureMemory(model: string, seconds: number): Promise<MemoryRow> {
   const budgetMiB = 1024;
-  const { child, url } = await startServer(model, [
+  const { child, url } = await startServeChild(model, [
     '--memory-budget-mb',
     String(budgetMiB),
     '--send-timeout-ms',
@@ -193,7 +151,7 @@ async function measureMemory(model: string, seconds: number): Promise<MemoryRow>
           }),
       ),
     );
-    const normal = await load(url, oipBody(card.name, 16, card.d, TWO), 16, seconds);
+    const normal = await load(url, oipBinaryRequest(card.name, 16, card.d, TWO), 16, seconds);
     return {
       budgetMiB,
       idleRssMiB,

@@ -5,19 +5,18 @@
  * single-row requests, and an overload past the queue limit (503s, peak RSS); and 64 concurrent gRPC
  * clients × 16 rows (ModelInfer, raw contents) against the same server, as a ratio to OIP binary.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import autocannon from 'autocannon';
 import { formatNpyHeader } from '@entropy-sc/core/npy/header';
 import { loadModel } from '@entropy-sc/inference/model';
 import { inferenceService } from '@entropy-sc/service/grpc/protocol';
+import { oipBinaryRequest, startServeChild, stopServeChild } from './serve-child.ts';
 
 const OUTPUTS = 'mean,variance';
-const BIN = join(import.meta.dirname, '../bin/entropy-sc.js');
 /** The service's queue limit in this bench: 64 × 16 rows fit, the overload run asks 4× as much. */
 const QUEUE_ROWS = 4096;
 
@@ -76,25 +75,15 @@ function request(
   rows: number,
   d: number,
 ): { path: string; headers: Record<string, string>; body: Buffer } {
-  const x = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(0.1 * i));
-  const data = Buffer.from(x.buffer);
-  if (protocol === 'npy')
+  if (protocol === 'npy') {
+    const x = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(0.1 * i));
     return {
       path: `/v1/encode?outputs=${OUTPUTS}`,
       headers: { 'content-type': 'application/x-npy' },
-      body: Buffer.concat([formatNpyHeader({ dtype: 'float32', shape: [rows, d] }), data]),
+      body: Buffer.concat([formatNpyHeader({ dtype: 'float32', shape: [rows, d] }), Buffer.from(x.buffer)]),
     };
-  const json = Buffer.from(
-    JSON.stringify({
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, d], parameters: { binary_data_size: data.length } }],
-      outputs: OUTPUTS.split(',').map((o) => ({ name: o, parameters: { binary_data: true } })),
-    }),
-  );
-  return {
-    path: `/v2/models/${name}/infer`,
-    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(json.length) },
-    body: Buffer.concat([json, data]),
-  };
+  }
+  return oipBinaryRequest(name, rows, d, OUTPUTS);
 }
 
 interface Server {
@@ -118,29 +107,12 @@ async function freePort(): Promise<number> {
 
 async function startServer(modelPath: string): Promise<Server> {
   const grpcPort = await freePort();
-  const args = [
-    'serve',
-    '--model',
-    modelPath,
-    '--port',
-    '0',
+  const { child, url, pool } = await startServeChild(modelPath, [
     '--grpc-port',
     String(grpcPort),
-    '--log-level',
-    'warn',
     '--max-queue-rows',
     String(QUEUE_ROWS),
-  ];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const { url, pool } = await new Promise<{ url: string; pool: string }>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /on (http:\/\/\S+) with (.*)\n/.exec(stderr);
-      if (match) resolve({ url: match[1]!, pool: match[2]! });
-    });
-    child.once('exit', (code) => reject(new Error(`entropy-sc serve exited (${code}): ${stderr}`)));
-  });
+  ]);
   const card = (await (await fetch(`${url}/v1/model`)).json()) as { name: string; d: number };
   return { child, url, grpc: `127.0.0.1:${grpcPort}`, pool, name: card.name, d: card.d };
 }
@@ -325,9 +297,7 @@ async function serviceRuns(
       aliveAfterOverload,
     };
   } finally {
-    const exited = new Promise((resolve) => server.child.once('exit', resolve));
-    server.child.kill('SIGTERM');
-    await exited;
+    await stopServeChild(server.child);
   }
 }
 
