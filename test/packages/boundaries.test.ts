@@ -3,10 +3,11 @@
  * every package it imports, and that the production dependency tree of inference and service holds
  * no TensorFlow.js (a service installs them without it).
  */
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../helpers/source-files.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -37,15 +38,6 @@ interface PackageJson {
 }
 
 const readPackage = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter(
-      (entry) =>
-        entry.isFile() && /\.(ts|js)$/.test(entry.name) && !entry.parentPath.split(sep).includes('node_modules'),
-    )
-    .map((entry) => join(entry.parentPath, entry.name));
-}
 
 /** Module specifiers of static imports, re-exports and dynamic imports with a literal. */
 function specifiers(file: string): string[] {

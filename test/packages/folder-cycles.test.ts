@@ -3,21 +3,13 @@
  * one that uses it back (docs/architecture.md lists each package's folders and their roles). A
  * package's top-level files (its entry points and shared basics such as errors.ts) are no folder.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../helpers/source-files.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const packages = ['src', 'graph', 'training', 'inference', 'service', 'plot', 'cli'];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter(
-      (entry) =>
-        entry.isFile() && /\.(ts|js)$/.test(entry.name) && !entry.parentPath.split(sep).includes('node_modules'),
-    )
-    .map((entry) => join(entry.parentPath, entry.name));
-}
 
 /** Relative module specifiers of static imports, re-exports, dynamic imports and worker URLs. */
 function relativeSpecifiers(file: string): string[] {
