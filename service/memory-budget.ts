@@ -5,7 +5,7 @@
  * is delivered or abandoned; a charge beyond the budget is refused at once (503 + Retry-After),
  * one that could never fit is a 413.
  */
-import { HttpError } from './http-error.ts';
+import { ClientClosedError, HttpError } from './http-error.ts';
 
 /** The budget is spent for now: retry later. */
 export class BudgetExhaustedError extends HttpError {
@@ -36,9 +36,12 @@ export class Charge {
     return this.held;
   }
 
-  /** Adds `bytes` to this charge; throws BudgetExhaustedError / BeyondBudgetError when they do not fit. */
+  /**
+   * Adds `bytes` to this charge; throws BudgetExhaustedError / BeyondBudgetError when they do not fit.
+   * A charge is released before its request is done only when the client went away (a 499).
+   */
   add(bytes: number): void {
-    if (this.released) throw new Error('a released charge cannot grow');
+    if (this.released) throw new ClientClosedError();
     this.budget.take(bytes, this.held);
     this.held += bytes;
   }
