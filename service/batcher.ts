@@ -26,6 +26,8 @@ export interface BatchRunner {
   run(x: Float32Array | Uint8Array, rows: number, outputs: readonly OutputName[], shape?: number[]): Promise<Outputs>;
   /** called whenever a batch slot becomes free */
   onAvailable(listener: () => void): void;
+  /** a buffer of at least `bytes` for a batch's rows (one handed back by an earlier batch, where one is free) */
+  buffer?(bytes: number): ArrayBuffer;
 }
 
 /**
@@ -184,7 +186,7 @@ export class MicroBatcher {
 
   private start(batch: Pending[]): void {
     const rows = batch.reduce((sum, p) => sum + p.rows, 0);
-    const x = batch.length === 1 ? batch[0]!.x : concatRows(batch, rows);
+    const x = batch.length === 1 ? batch[0]!.x : this.concatRows(batch, rows);
     const shape = batch.length === 1 ? batch[0]!.shape : undefined;
     const wanted = new Set(batch.flatMap((p) => p.outputs));
     const outputs = OUTPUT_NAMES.filter((name) => wanted.has(name));
@@ -207,6 +209,18 @@ export class MicroBatcher {
         this.batchesInFlight--;
         this.notifyIdle();
       });
+  }
+
+  /** The rows of several requests as one batch [rows, D] (image models batch one request at a time: never here). */
+  private concatRows(batch: readonly Pending[], rows: number): Float32Array {
+    const length = rows * (batch[0]!.x.length / batch[0]!.rows);
+    const x = new Float32Array(this.runner.buffer?.(length * 4) ?? new ArrayBuffer(length * 4), 0, length);
+    let offset = 0;
+    for (const p of batch) {
+      x.set(p.x, offset);
+      offset += p.x.length;
+    }
+    return x;
   }
 
   private notifyIdle(): void {
@@ -237,15 +251,4 @@ function rowsOf(result: Outputs, names: readonly OutputName[], first: number, ro
     };
   }
   return own;
-}
-
-/** The rows of several requests as one batch [rows, D] (image models batch one request at a time: never here). */
-function concatRows(batch: readonly Pending[], rows: number): Float32Array | Uint8Array {
-  const x = new Float32Array(rows * (batch[0]!.x.length / batch[0]!.rows));
-  let offset = 0;
-  for (const p of batch) {
-    x.set(p.x, offset);
-    offset += p.x.length;
-  }
-  return x;
 }

@@ -1,7 +1,9 @@
 /**
  * Reads a request body into one buffer as it arrives: allocated once from Content-Length (or grown
  * by doubling when the length is not announced), each chunk copied in on arrival. Fastify's own
- * reader concatenates every chunk at the end, which for tens of MiB stops the event loop.
+ * reader concatenates every chunk at the end, which for tens of MiB stops the event loop. The buffer
+ * is the request's alone, and placed so that the tensor bytes after a binary request's header are
+ * 4-byte aligned: the rows are then a view of the body rather than a copy.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -10,8 +12,10 @@ import { HttpError } from './http-error.ts';
 /**
  * @param payload the body as it arrives (decompressed already, where it was sent compressed)
  * @param headers the request's: Content-Length is the payload's length unless a Content-Encoding was decoded
+ * @param alignAt the offset in the body that must lie on a 4-byte boundary in memory (where float32 data starts)
  */
-export function readBody(payload: Readable, headers: IncomingHttpHeaders, limit: number): Promise<Buffer> {
+export function readBody(payload: Readable, headers: IncomingHttpHeaders, limit: number, alignAt = 0): Promise<Buffer> {
+  const pad = (4 - (alignAt % 4)) % 4;
   const encoded = (headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
   const announced = encoded ? NaN : Number(headers['content-length']);
   const known = Number.isSafeInteger(announced) && announced >= 0;
@@ -21,7 +25,7 @@ export function readBody(payload: Readable, headers: IncomingHttpHeaders, limit:
       reject(tooLarge());
       return;
     }
-    let buffer = Buffer.allocUnsafeSlow(known ? announced : Math.min(limit, 64 * 1024));
+    let buffer = Buffer.allocUnsafeSlow(pad + (known ? announced : Math.min(limit, 64 * 1024))).subarray(pad);
     let length = 0;
     payload.on('data', (chunk: Buffer) => {
       if (length + chunk.length > (known ? announced : limit)) {
@@ -30,7 +34,9 @@ export function readBody(payload: Readable, headers: IncomingHttpHeaders, limit:
         return;
       }
       if (length + chunk.length > buffer.length) {
-        const grown = Buffer.allocUnsafeSlow(Math.min(limit, Math.max(2 * buffer.length, length + chunk.length)));
+        const grown = Buffer.allocUnsafeSlow(
+          pad + Math.min(limit, Math.max(2 * buffer.length, length + chunk.length)),
+        ).subarray(pad);
         buffer.copy(grown, 0, 0, length);
         buffer = grown;
       }

@@ -14,7 +14,8 @@ const port = parentPort!;
 port.on('message', (job: DecodeJob) => {
   let message: DecodeMessage;
   try {
-    const decoded = decodeBody(job.kind, Buffer.from(job.body), job.headerLength, job.info, maxRows);
+    const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+    const decoded = decodeBody(job.kind, body, job.headerLength, job.info, maxRows);
     message = { id: job.id, decoded };
     port.postMessage(message, [decoded.x.buffer as ArrayBuffer]);
     return;

@@ -2,7 +2,7 @@
  * The message loop every encode worker shares (worker-protocol.ts): load the model, report it
  * ('ready', or 'failed' naming why), then run one job per message, one at a time and in order (the
  * pool may send the next batch before this one is done), answering 'done' with the outputs'
- * buffers transferred, or 'error'.
+ * buffers transferred and the rows' buffer handed back for reuse, or 'error'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '@entropy-sc/core/errors';
@@ -38,9 +38,10 @@ export async function serveEncodeJobs(load: (init: WorkerInit) => Promise<Loaded
     previous = previous.then(async () => {
       try {
         const outputs = await model.run(job);
-        send({ type: 'done', id: job.id, outputs }, [
-          ...new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer)),
-        ]);
+        const spent = job.x.buffer as ArrayBuffer;
+        const buffers = new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer));
+        if (buffers.has(spent)) send({ type: 'done', id: job.id, outputs }, [...buffers]);
+        else send({ type: 'done', id: job.id, outputs, spent }, [...buffers, spent]);
       } catch (error) {
         send({ type: 'error', id: job.id, message: describe(error) });
       }

@@ -11,7 +11,7 @@ import type { ModelInfo } from './model-info.ts';
 export const BODY = 'request body';
 
 export interface Rows {
-  /** rows [rows, D], a fresh array */
+  /** rows [rows, D], in a buffer of the request's own (a fresh array, or a view of its body) */
   x: Float32Array;
   rows: number;
 }

@@ -3,7 +3,9 @@
  * `jobsPerWorker` batches: it encodes one while the next waits in its message queue, so it never
  * idles waiting for the main thread to answer and dispatch (which takes long on a loaded machine).
  * A worker that dies fails the requests of its batches once (WorkerCrashedError, a 500) and is
- * replaced; the replacement takes new batches as soon as it has loaded the model.
+ * replaced; the replacement takes new batches as soon as it has loaded the model. Workers hand each
+ * batch's rows buffer back, and the next batches are assembled in those: a fresh buffer per batch
+ * would be garbage the size of the traffic, and V8 collects after every 64 MiB of it.
  */
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '@entropy-sc/core/errors';
@@ -43,10 +45,14 @@ class Slot {
 }
 
 const DEFAULT_ENTRY = new URL('./encode-worker.ts', import.meta.url);
+/** rows buffers kept for reuse are at most this large (a 1024-row batch of D = 1024) */
+const SPARE_BYTES = 4 << 20;
 
 export class WorkerPool implements BatchRunner {
   private readonly slots = new Set<Slot>();
   private readonly listeners: (() => void)[] = [];
+  /** handed back by the workers, smallest first */
+  private readonly spares: ArrayBuffer[] = [];
   private nextId = 0;
   private closing = false;
 
@@ -90,6 +96,19 @@ export class WorkerPool implements BatchRunner {
     this.listeners.push(listener);
   }
 
+  buffer(bytes: number): ArrayBuffer {
+    const index = this.spares.findIndex((spare) => spare.byteLength >= bytes);
+    return index >= 0 ? this.spares.splice(index, 1)[0]! : new ArrayBuffer(bytes);
+  }
+
+  /** Keeps a handed-back buffer for the next batches: as many as there are batch slots, the largest. */
+  private keep(spare: ArrayBuffer): void {
+    if (spare.byteLength > SPARE_BYTES) return;
+    const at = this.spares.findIndex((kept) => kept.byteLength >= spare.byteLength);
+    this.spares.splice(at < 0 ? this.spares.length : at, 0, spare);
+    if (this.spares.length > this.options.workers * this.depth) this.spares.shift();
+  }
+
   run(x: Float32Array | Uint8Array, rows: number, outputs: readonly OutputName[], shape?: number[]): Promise<Outputs> {
     // The least busy worker: an idle one first.
     let slot: Slot | undefined;
@@ -119,6 +138,7 @@ export class WorkerPool implements BatchRunner {
       const job = slot.jobs.get(message.id);
       if (!job) return;
       slot.jobs.delete(message.id);
+      if (message.type === 'done' && message.spent) this.keep(message.spent);
       if (message.type === 'done') job.resolve(message.outputs);
       else job.reject(new Error(`encode worker: ${message.message}`));
       this.wake();

@@ -25,5 +25,6 @@ export interface EncodeJob {
 export type WorkerMessage =
   | { type: 'ready'; info: ModelInfo }
   | { type: 'failed'; message: string; userError: boolean }
-  | { type: 'done'; id: number; outputs: Outputs }
+  /** `spent`: the job's rows' buffer, handed back for the next batch's rows */
+  | { type: 'done'; id: number; outputs: Outputs; spent?: ArrayBuffer }
   | { type: 'error'; id: number; message: string };

@@ -89,7 +89,7 @@ function inputRows(input: Record<string, unknown>, binary: Buffer, info: ModelIn
       throw new UserError(
         `${where}: binary_data_size is ${size} bytes but ${binary.length} bytes follow the JSON header`,
       );
-    return rowsFromBytes(binary, shape, where, 'the binary data');
+    return rowsFromBytes(binary, shape, where, 'the binary data', true);
   }
   if (binary.length > 0)
     throw new UserError(`${NAME}: ${binary.length} bytes follow the JSON header but no input has binary_data_size`);
@@ -127,15 +127,22 @@ export function inputShape(
   return { rows, d, count: rows * d };
 }
 
-/** Rows from a tensor's little-endian FP32 bytes: their count, then finiteness. */
-export function rowsFromBytes(bytes: Uint8Array, shape: InputShape, where: string, what: string): Rows {
+/**
+ * Rows from a tensor's little-endian FP32 bytes: their count, then finiteness.
+ * @param owned the bytes' whole buffer is this request's own (a body from readBody): aligned bytes
+ *   are then taken as they are, the batcher owning that buffer from now on; otherwise they are copied
+ */
+export function rowsFromBytes(bytes: Uint8Array, shape: InputShape, where: string, what: string, owned = false): Rows {
   if (bytes.length !== shape.count * 4)
     throw new UserError(
       `${where}: ${what} has ${bytes.length} bytes, shape [${shape.rows}, ${shape.d}] of FP32 needs ${shape.count * 4}`,
     );
-  // A copy: the bytes need not be 4-byte aligned, and the batcher owns its rows.
-  const x = new Float32Array(shape.count);
-  new Uint8Array(x.buffer).set(bytes);
+  let x: Float32Array;
+  if (owned && bytes.byteOffset % 4 === 0) x = new Float32Array(bytes.buffer, bytes.byteOffset, shape.count);
+  else {
+    x = new Float32Array(shape.count);
+    new Uint8Array(x.buffer).set(bytes);
+  }
   checkFinite(x, where, [shape.rows, shape.d]);
   return { x, rows: shape.rows };
 }

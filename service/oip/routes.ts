@@ -25,7 +25,7 @@ type ModelParams = { name: string; version?: string };
 export function registerOipRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { models, metrics, modelMetrics, decoder, limits } = context;
   app.addContentTypeParser('*', (request: FastifyRequest, payload: Readable) =>
-    readBody(payload, request.headers, limits.bodyLimitBytes),
+    readBody(payload, request.headers, limits.bodyLimitBytes, Number(request.headers[HEADER_LENGTH]) || 0),
   );
 
   /** The model the URL names (404 unless served, in that version if one is named). */
