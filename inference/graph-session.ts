@@ -25,6 +25,11 @@ export interface LoadOptions {
   intraOpThreads?: number;
   /** let idle intra-op threads spin (default true, onnxruntime's own; services turn it off) */
   spinning?: boolean;
+  /**
+   * rows per onnxruntime run at most (default: as many as make 2^24 output values): its working
+   * memory grows with the rows of a run, and a service bounds it by its batch size
+   */
+  maxRowsPerRun?: number;
 }
 
 export interface GraphSession {

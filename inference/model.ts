@@ -75,6 +75,7 @@ export class OnnxEncoderModel implements EncoderModel {
   readonly h: number;
   readonly outputs: readonly OutputName[];
   private readonly sessions: PrunedSessions;
+  private readonly maxRowsPerRun: number;
   /** values per row of each output */
   private readonly rowSizes: ReadonlyMap<OutputName, { size: number; dims: number[] }>;
 
@@ -111,6 +112,7 @@ export class OnnxEncoderModel implements EncoderModel {
     this.outputs = OUTPUT_NAMES.filter((name) => sizes.has(name));
     this.rowSizes = sizes;
     this.sessions = new PrunedSessions(model, this.outputs, provider, options);
+    this.maxRowsPerRun = options.maxRowsPerRun ?? Infinity;
   }
 
   /** An output's shape per row (without the batch axis), as the card says. */
@@ -148,7 +150,7 @@ export class OnnxEncoderModel implements EncoderModel {
   async run(x: Float32Array, rows: number, names: readonly OutputName[]): Promise<Partial<Record<OutputName, Tensor>>> {
     const session = await this.session(names);
     const perRow = names.reduce((sum, name) => sum + this.rowSizes.get(name)!.size, 0);
-    const chunk = Math.max(1, Math.floor(CHUNK_VALUES / perRow));
+    const chunk = Math.max(1, Math.min(Math.floor(CHUNK_VALUES / perRow), this.maxRowsPerRun));
     if (rows <= chunk) return this.runOnce(session, x, rows, names);
     const result: Partial<Record<OutputName, Tensor>> = {};
     for (const name of names) {

@@ -114,6 +114,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
           provider: options.provider,
           workers: size.workers,
           threadsPerWorker: size.threadsPerWorker,
+          maxRowsPerRun: limits.maxBatchRows,
           entry: options.workerEntry ?? ((await readModelFile(source.path)).card.image ? IMAGE_WORKER : undefined),
           onRestart: (reason) => {
             metrics.workerRestarts.inc();

@@ -21,6 +21,8 @@ export interface PoolOptions {
   provider?: string;
   workers: number;
   threadsPerWorker: number;
+  /** rows per onnxruntime run at most (a request larger than a batch runs in pieces) */
+  maxRowsPerRun?: number;
   /** batches sent to a worker before it answers the first (default 2) */
   jobsPerWorker?: number;
   /** the worker module; tests give a stand-in that speaks the same protocol */
@@ -182,6 +184,7 @@ function spawnSlot(options: PoolOptions): { slot: Slot; ready: Promise<ModelInfo
     modelPath: options.modelPath,
     provider: options.provider,
     threads: options.threadsPerWorker,
+    maxRowsPerRun: options.maxRowsPerRun,
   };
   const slot = new Slot(startTsWorker(options.entry ?? DEFAULT_ENTRY, init));
   slot.worker.on('error', (error) => {

@@ -8,6 +8,8 @@ export interface WorkerInit {
   provider?: string;
   /** onnxruntime intra-op threads of this worker's session */
   threads: number;
+  /** rows per onnxruntime run at most (the batch size): bounds its working memory */
+  maxRowsPerRun?: number;
 }
 
 /** main → worker: encode one batch */

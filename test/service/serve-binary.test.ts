@@ -4,6 +4,7 @@
  * cannot be loaded is one line and exit 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +55,9 @@ describe('entropy-sc serve (binary)', () => {
     expect(stderr).toMatch(
       /serving model 'tiny-lowrank' \(D=16, H=8; mean, variance, elbo, reconstruction, cov_factor, cov_diag, covariance\)/,
     );
+    // The service (the supervisor's child) gives large freed buffers back to the system at once.
+    const service = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+    expect(readFileSync(`/proc/${service}/environ`, 'utf8').split('\0')).toContain('MALLOC_MMAP_THRESHOLD_=131072');
     const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
       const start = Date.now();
       child.once('exit', (code) => resolve({ code, ms: Date.now() - start }));
