@@ -6,7 +6,7 @@
  * service's peak RSS against its memory budget. Linux with `taskset` and two cores or more.
  * Standalone: node bin/run-ts.js bench/service-pinned.ts [MODEL.onnx]
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { oipBinaryRequest, startServeChild, stopServeChild } from './serve-child.ts';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -17,6 +17,7 @@ import { formatNpyHeader } from '@entropy-sc/core/npy/header';
 
 const RUN_TS = join(import.meta.dirname, '../bin/run-ts.js');
 const BARE = join(import.meta.dirname, 'bare-session.ts');
+const FLOOR = join(import.meta.dirname, 'http-floor.ts');
 const TWO = 'mean,variance';
 
 export interface PinnedRow {
@@ -38,8 +39,16 @@ export interface MemoryRow {
   normalRowsPerSecond: number;
 }
 
+/** An empty fastify route on the service's core, under the 64 × 1-row load: the per-request floor. */
+export interface FloorRow {
+  requestsPerSecond: number;
+  /** the share of the bare session's rows/s that one-row requests can reach at most, above this floor */
+  ceiling: number;
+}
+
 export interface PinnedBench {
   rows: PinnedRow[];
+  floor: FloorRow;
   memory: MemoryRow;
 }
 
@@ -114,7 +123,38 @@ export async function measurePinned(model: string, seconds = 5): Promise<PinnedB
     pin(`0-${all}`);
     await stopServeChild(child);
   }
-  return { rows, memory: await measureMemory(model, seconds) };
+  const floor = await measureFloor(
+    rows.find((r) => r.label.startsWith('64 clients × 1 row'))!,
+    seconds,
+  );
+  return { rows, floor, memory: await measureMemory(model, seconds) };
+}
+
+/**
+ * The empty route under the one-row load, pinned as the service was. A request costs the core at
+ * least 1/floor s and a row 1/bare s, so one-row requests reach at most 1 / (1/floor + 1/bare) rows/s:
+ * 1 / (1 + bare/floor) of the bare session's rate.
+ */
+async function measureFloor(oneRow: PinnedRow, seconds: number): Promise<FloorRow> {
+  const child = spawn('taskset', ['-c', '0', process.execPath, RUN_TS, FLOOR], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /on (http:\/\/\S+) with nothing/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`the floor server exited (${code}): ${stderr}`)));
+    });
+    pin('1');
+    const r = await load(url, oipBinaryRequest('floor', 1, 256, TWO), 64, seconds);
+    const requestsPerSecond = r.ok / r.duration;
+    return { requestsPerSecond, ceiling: 1 / (1 + oneRow.baseline / requestsPerSecond) };
+  } finally {
+    pin(`0-${availableParallelism() - 1}`);
+    child.kill('SIGTERM');
+  }
 }
 
 /** 16 clients send maximal requests (every output) and never read them, beside 16 × 16-row normal load. */
@@ -176,6 +216,8 @@ export function pinnedTable(bench: PinnedBench): string[] {
       (r) =>
         `| ${r.label} | ${r.rowsPerSecond.toFixed(0)} | ${r.baseline.toFixed(0)} | ${(r.rowsPerSecond / r.baseline).toFixed(2)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.fiveHundreds} |`,
     ),
+    '',
+    `Floor: fastify with an empty route (a fixed 1 000-byte answer), pinned the same way, under the 64 × 1-row load: ${bench.floor.requestsPerSecond.toFixed(0)} requests/s, ${(1e6 / bench.floor.requestsPerSecond).toFixed(0)} µs of the core each. With the bare session's cost per row on top, one-row requests can reach at most ${bench.floor.ceiling.toFixed(2)} of the bare session's rows/s.`,
     '',
     `Memory: ${m.maximalSent} clients each sent a maximal request (16 384 rows, every output) and never read the answer, beside 16 clients × 16 rows (${m.normalRowsPerSecond.toFixed(0)} rows/s): ${m.maximalSent - m.maximal503} were answered, ${m.maximal503} got 503; peak RSS ${m.peakRssMiB.toFixed(0)} MiB against a budget of ${m.budgetMiB} MiB plus ${m.idleRssMiB.toFixed(0)} MiB idle.`,
   ];

@@ -37,12 +37,24 @@ export function checkRows(shape: readonly number[], name: string, role = 'data r
  * @param firstRow the row of the chunk's first entry in the whole array
  */
 export function checkFinite(data: ArrayLike<number>, name: string, shape: readonly number[], firstRow = 0): void {
+  if (data instanceof Float32Array && allFinite(data)) return;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX) continue;
     const what = Number.isFinite(v) ? `value ${v} is beyond float32's range (±3.4e38)` : `non-finite value ${v}`;
     throw new UserError(`${name}: ${what} at ${positionText(i, shape, firstRow)}`);
   }
+}
+
+/**
+ * Whether every value of a float32 array is finite (it cannot hold a finite value beyond float32's
+ * range): x·0 is 0 for a finite x and NaN otherwise, so one sum without a branch tells, about twice
+ * as fast as testing each value (a service checks every row it is sent).
+ */
+function allFinite(data: Float32Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i]! * 0;
+  return sum === 0;
 }
 
 /** Every value > 0 (standard deviations, scales). */
