@@ -6,6 +6,7 @@
  * ahead. Each request gets exactly its own rows back.
  */
 import { OUTPUT_NAMES, type OutputName } from '@entropy-sc/core/schema/onnx-contract';
+import type { BufferPool } from './buffer-pool.ts';
 import { QueueFullError, RequestTimeoutError } from './http-error.ts';
 import type { Outputs } from './model-info.ts';
 
@@ -26,8 +27,8 @@ export interface BatchRunner {
   run(x: Float32Array | Uint8Array, rows: number, outputs: readonly OutputName[], shape?: number[]): Promise<Outputs>;
   /** called whenever a batch slot becomes free */
   onAvailable(listener: () => void): void;
-  /** a buffer of at least `bytes` for a batch's rows (one handed back by an earlier batch, where one is free) */
-  buffer?(bytes: number): ArrayBuffer;
+  /** where a batch's rows buffer comes from, and where the requests' own go once copied into it */
+  buffers?: BufferPool;
 }
 
 /**
@@ -214,11 +215,14 @@ export class MicroBatcher {
   /** The rows of several requests as one batch [rows, D] (image models batch one request at a time: never here). */
   private concatRows(batch: readonly Pending[], rows: number): Float32Array {
     const length = rows * (batch[0]!.x.length / batch[0]!.rows);
-    const x = new Float32Array(this.runner.buffer?.(length * 4) ?? new ArrayBuffer(length * 4), 0, length);
+    const { buffers } = this.runner;
+    const x = new Float32Array(buffers?.take(length * 4) ?? new ArrayBuffer(length * 4), 0, length);
     let offset = 0;
     for (const p of batch) {
       x.set(p.x, offset);
       offset += p.x.length;
+      // The request's rows are in its own buffer (submit's contract), of no use once copied.
+      buffers?.give(p.x.buffer as ArrayBuffer);
     }
     return x;
   }

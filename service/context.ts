@@ -3,6 +3,7 @@
  * memory budget, the body decoder and the drain.
  */
 import type { BodyDecoder } from './body-decoder.ts';
+import type { BufferPool } from './buffer-pool.ts';
 import type { PrepPool } from './image/prep-pool.ts';
 import type { Charge, MemoryBudget } from './memory-budget.ts';
 import type { ServiceMetrics } from './metrics.ts';
@@ -24,6 +25,8 @@ export interface ServiceContext {
   budget: MemoryBudget;
   /** large bodies are decoded off the event loop */
   decoder: BodyDecoder;
+  /** bodies, batches' rows and binary answers reuse these buffers */
+  buffers: BufferPool;
   /** false from the start of a shutdown on: health says so, encode requests get 503 (the Drain) */
   readiness: { readonly ready: boolean };
 }

@@ -65,7 +65,7 @@ export function observingFit(runner: BatchRunner, model: string, metrics: ModelM
     available: () => runner.available(),
     ...(runner.idle && { idle: () => runner.idle!() }),
     onAvailable: (listener) => runner.onAvailable(listener),
-    ...(runner.buffer && { buffer: (bytes: number) => runner.buffer!(bytes) }),
+    buffers: runner.buffers,
     run: async (x, rows, outputs, shape) => {
       const result = await runner.run(x, rows, outputs, shape);
       if (result.elbo) metrics.observeElbo(model, result.elbo.data);

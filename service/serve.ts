@@ -13,6 +13,7 @@ import { buildApp } from './app.ts';
 import { checkExposure } from './auth.ts';
 import { MicroBatcher } from './batcher.ts';
 import { BodyDecoder } from './body-decoder.ts';
+import { BufferPool } from './buffer-pool.ts';
 import type { ServiceContext } from './context.ts';
 import { Drain, type DrainResult } from './drain.ts';
 import { startGrpc, type GrpcServer } from './grpc/server.ts';
@@ -103,6 +104,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   // Started only where a served model takes images.
   const prep = new PrepPool(Math.max(1, Math.ceil(size.workers / 4)));
   const decoder = new BodyDecoder({ maxRows: limits.maxRowsPerRequest });
+  const buffers = new BufferPool();
   const closePools = () =>
     Promise.all([...pools.map((pool) => pool.close()), prep.close(), decoder.close(), single.cleanup()]);
   try {
@@ -115,6 +117,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
           workers: size.workers,
           threadsPerWorker: size.threadsPerWorker,
           maxRowsPerRun: limits.maxBatchRows,
+          buffers,
           entry: options.workerEntry ?? ((await readModelFile(source.path)).card.image ? IMAGE_WORKER : undefined),
           onRestart: (reason) => {
             metrics.workerRestarts.inc();
@@ -165,6 +168,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     serving: { instances: size.workers, provider: options.provider ?? 'cpu' },
     budget,
     decoder,
+    buffers,
     readiness: drain,
   };
   // Whatever fails from here on stops the workers, or the process would never exit.

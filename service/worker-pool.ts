@@ -4,13 +4,13 @@
  * idles waiting for the main thread to answer and dispatch (which takes long on a loaded machine).
  * A worker that dies fails the requests of its batches once (WorkerCrashedError, a 500) and is
  * replaced; the replacement takes new batches as soon as it has loaded the model. Workers hand each
- * batch's rows buffer back, and the next batches are assembled in those: a fresh buffer per batch
- * would be garbage the size of the traffic, and V8 collects after every 64 MiB of it.
+ * batch's rows buffer back to the pool of buffers (buffer-pool.ts), where the next batches take theirs.
  */
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '@entropy-sc/core/errors';
 import type { OutputName } from '@entropy-sc/core/schema/onnx-contract';
 import type { BatchRunner } from './batcher.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { WorkerCrashedError } from './http-error.ts';
 import type { ModelInfo, Outputs } from './model-info.ts';
 import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
@@ -31,6 +31,8 @@ export interface PoolOptions {
   respawnDelayMs?: number;
   /** told each time a worker died and is being replaced */
   onRestart?: (reason: string) => void;
+  /** where batches take their rows buffers and workers give them back (default: a pool of its own) */
+  buffers?: BufferPool;
 }
 
 interface Job {
@@ -47,21 +49,20 @@ class Slot {
 }
 
 const DEFAULT_ENTRY = new URL('./encode-worker.ts', import.meta.url);
-/** rows buffers kept for reuse are at most this large (a 1024-row batch of D = 1024) */
-const SPARE_BYTES = 4 << 20;
 
 export class WorkerPool implements BatchRunner {
   private readonly slots = new Set<Slot>();
   private readonly listeners: (() => void)[] = [];
-  /** handed back by the workers, smallest first */
-  private readonly spares: ArrayBuffer[] = [];
+  readonly buffers: BufferPool;
   private nextId = 0;
   private closing = false;
 
   private constructor(
     private readonly options: PoolOptions,
     readonly info: ModelInfo,
-  ) {}
+  ) {
+    this.buffers = options.buffers ?? new BufferPool();
+  }
 
   /** Starts every worker and waits until all have loaded the model; a model that fails to load is a UserError. */
   static async start(options: PoolOptions): Promise<WorkerPool> {
@@ -98,19 +99,6 @@ export class WorkerPool implements BatchRunner {
     this.listeners.push(listener);
   }
 
-  buffer(bytes: number): ArrayBuffer {
-    const index = this.spares.findIndex((spare) => spare.byteLength >= bytes);
-    return index >= 0 ? this.spares.splice(index, 1)[0]! : new ArrayBuffer(bytes);
-  }
-
-  /** Keeps a handed-back buffer for the next batches: as many as there are batch slots, the largest. */
-  private keep(spare: ArrayBuffer): void {
-    if (spare.byteLength > SPARE_BYTES) return;
-    const at = this.spares.findIndex((kept) => kept.byteLength >= spare.byteLength);
-    this.spares.splice(at < 0 ? this.spares.length : at, 0, spare);
-    if (this.spares.length > this.options.workers * this.depth) this.spares.shift();
-  }
-
   run(x: Float32Array | Uint8Array, rows: number, outputs: readonly OutputName[], shape?: number[]): Promise<Outputs> {
     // The least busy worker: an idle one first.
     let slot: Slot | undefined;
@@ -140,7 +128,7 @@ export class WorkerPool implements BatchRunner {
       const job = slot.jobs.get(message.id);
       if (!job) return;
       slot.jobs.delete(message.id);
-      if (message.type === 'done' && message.spent) this.keep(message.spent);
+      if (message.type === 'done' && message.spent) this.buffers.give(message.spent);
       if (message.type === 'done') job.resolve(message.outputs);
       else job.reject(new Error(`encode worker: ${message.message}`));
       this.wake();

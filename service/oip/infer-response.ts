@@ -5,17 +5,27 @@
  * (in slices) before the binary views follow it.
  */
 import { Readable } from 'node:stream';
+import type { BufferPool } from '../buffer-pool.ts';
 import type { Outputs } from '../model-info.ts';
 import type { ServedModel } from '../repository/model-set.ts';
 import { SMALL_BYTES } from '../response-formats.ts';
 import { jsonBuffers, jsonStream, jsonText, SMALL_VALUES, valueCount, type JsonPart } from '../streamed-json.ts';
 import { HEADER_LENGTH, type InferRequest } from './infer-request.ts';
 
+export interface InferAnswer {
+  headers: Record<string, string>;
+  body: Readable | Buffer | string;
+  /** gives the body's buffer back to the pool: call once the answer is sent whole */
+  release?: () => void;
+}
+
+/** @param buffers where a binary answer sent as one buffer takes it */
 export async function inferResponse(
   model: ServedModel,
   request: Pick<InferRequest, 'id' | 'outputs'>,
   outputs: Outputs,
-): Promise<{ headers: Record<string, string>; body: Readable | Buffer | string }> {
+  buffers: BufferPool,
+): Promise<InferAnswer> {
   const binaries: Uint8Array[] = [];
   const head = {
     model_name: model.name,
@@ -43,15 +53,18 @@ export async function inferResponse(
     };
   const json = small ? [Buffer.from(jsonText(parts), 'utf8')] : await jsonBuffers(parts);
   const jsonLength = json.reduce((sum, b) => sum + b.length, 0);
-  return {
-    headers: {
-      'content-type': 'application/octet-stream',
-      [HEADER_LENGTH]: String(jsonLength),
-      'content-length': String(binaries.reduce((sum, b) => sum + b.length, jsonLength)),
-    },
-    body:
-      binaries.reduce((sum, b) => sum + b.length, jsonLength) <= SMALL_BYTES
-        ? Buffer.concat([...json, ...binaries])
-        : Readable.from([...json, ...binaries], { objectMode: false }),
+  const length = binaries.reduce((sum, b) => sum + b.length, jsonLength);
+  const headers = {
+    'content-type': 'application/octet-stream',
+    [HEADER_LENGTH]: String(jsonLength),
+    'content-length': String(length),
   };
+  if (length > SMALL_BYTES) return { headers, body: Readable.from([...json, ...binaries], { objectMode: false }) };
+  const body = Buffer.from(buffers.take(length), 0, length);
+  let at = 0;
+  for (const part of [...json, ...binaries]) {
+    body.set(part, at);
+    at += part.length;
+  }
+  return { headers, body, release: () => buffers.give(body.buffer as ArrayBuffer) };
 }

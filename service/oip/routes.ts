@@ -4,7 +4,7 @@
  * `{"error": "..."}` as the protocol specifies. Registered in a plugin of its own so that any body
  * type reaches the infer route (binary requests are often sent as application/octet-stream).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VERSION } from '@entropy-sc/core/version';
 import type { Readable } from 'node:stream';
 import { admissionCheck, chargeWork } from '../admission.ts';
@@ -17,15 +17,21 @@ import { imageRequestBytes, requestBytes } from '../request-cost.ts';
 import { registerConfigRoute } from './config-route.ts';
 import { parseImageInferRequest } from './image-infer-request.ts';
 import { HEADER_LENGTH } from './infer-request.ts';
-import { inferResponse } from './infer-response.ts';
+import { inferResponse, type InferAnswer } from './infer-response.ts';
 import { registerRepositoryRoutes } from './repository-routes.ts';
 
 type ModelParams = { name: string; version?: string };
 
+/** Sends an answer; an answer in a pooled buffer goes back to the pool once the client has it all. */
+function send(reply: FastifyReply, answer: InferAnswer) {
+  if (answer.release) reply.raw.once('finish', answer.release);
+  return reply.headers(answer.headers).send(answer.body);
+}
+
 export function registerOipRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { models, metrics, modelMetrics, decoder, limits } = context;
+  const { models, metrics, modelMetrics, decoder, limits, buffers } = context;
   app.addContentTypeParser('*', (request: FastifyRequest, payload: Readable) =>
-    readBody(payload, request.headers, limits.bodyLimitBytes, Number(request.headers[HEADER_LENGTH]) || 0),
+    readBody(payload, request.headers, limits.bodyLimitBytes, Number(request.headers[HEADER_LENGTH]) || 0, buffers),
   );
 
   /** The model the URL names (404 unless served, in that version if one is named). */
@@ -75,8 +81,7 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
           request.rows = windows;
           metrics.rowsEncoded.inc(windows);
           modelMetrics.encoded(model.name, windows, count);
-          const { headers, body } = await inferResponse(model, images, outputs);
-          return reply.headers(headers).send(body);
+          return send(reply, await inferResponse(model, images, outputs, buffers));
         }
         const { x, rows, infer } = await decoder.decode(
           'oip',
@@ -92,8 +97,7 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
         const outputs = await batcher.submit(x, rows, names, clientGone(reply));
         metrics.rowsEncoded.inc(rows);
         modelMetrics.encoded(model.name, rows);
-        const { headers, body } = await inferResponse(model, infer!, outputs);
-        return reply.headers(headers).send(body);
+        return send(reply, await inferResponse(model, infer!, outputs, buffers));
       },
     );
 }

@@ -24,18 +24,21 @@ describe('WorkerPool', () => {
   it('encodes rows that are a view at an offset of a larger buffer, and hands that buffer back for reuse', async () => {
     const d = pool.info.d;
     const rows = 3;
-    // 5 floats before the rows and 7 after, as a body's header and padding would be.
-    const buffer = new ArrayBuffer((5 + rows * d + 7) * 4);
+    // 5 floats before the rows and the rest after them, as a body's header and padding would be.
+    const buffer = new ArrayBuffer(4096);
     const x = new Float32Array(buffer, 5 * 4, rows * d);
     for (let i = 0; i < x.length; i++) x[i] = Math.sin(0.37 * i);
+    const marker = 0x5eed;
+    new Uint32Array(buffer)[1023] = marker;
     const same = x.slice();
     const got = await pool.run(x, rows, ['mean', 'elbo']);
     const want = await library.encode(same, rows, ['mean', 'elbo']);
     expect(Array.from(got.mean!.data)).toEqual(Array.from(want.mean!.data));
     expect(Array.from(got.elbo!.data)).toEqual(Array.from(want.elbo!.data));
-    // The rows moved to the worker, and their whole buffer came back.
+    // The rows moved to the worker, and their whole buffer came back to the pool, marker and all.
     expect(buffer.byteLength).toBe(0);
-    expect(pool.buffer(16).byteLength).toBe((5 + rows * d + 7) * 4);
-    expect(pool.buffer(16).byteLength).toBe(16);
+    const reused = pool.buffers.take(3000);
+    expect(new Uint32Array(reused)[1023]).toBe(marker);
+    expect(new Uint32Array(pool.buffers.take(3000))[1023]).toBe(0);
   });
 });
