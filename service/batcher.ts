@@ -94,7 +94,9 @@ export class MicroBatcher {
 
   /**
    * Queues one request's rows.
-   * @param x rows [rows, D], in an array of their own: the batcher owns it from now on (its buffer may move to a worker)
+   * @param x rows [rows, D] in a buffer that is the request's alone (nothing else may share it): the
+   *   batcher owns that whole buffer from now on; it may move to a worker or, once copied into a
+   *   batch, go to the runner's pool of buffers
    * @param gone tells when the client went away: rows still queued are dropped
    * @returns the outputs for exactly these rows, each [rows, ...]
    */
