@@ -6,10 +6,10 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '@entropy-sc/core/worker/ts-worker';
-import { decodeBody, type BodyKind, type DecodedBody } from './body-decoding.ts';
+import { decodeBody, type BodyKind, type DecodedBody, type DecodedRows, type DecodeTarget } from './body-decoding.ts';
 import type { DecodeJob, DecodeMessage, DecoderInit } from './decode-protocol.ts';
 import { HttpError } from './http-error.ts';
-import type { ModelInfo } from './model-info.ts';
+import type { ImageInferRequest } from './oip/image-infer-request.ts';
 
 /** JSON text up to this many bytes is decoded on the event loop (about a millisecond of work)... */
 export const INLINE_BODY_BYTES = 256 * 1024;
@@ -38,18 +38,33 @@ export class BodyDecoder {
 
   /**
    * @param body the request's own buffer (readBody's): it may move to the worker
-   * @param info the model the body is for
+   * @param model the model the body is for (its name, info and image geometry: plain data)
    */
-  decode(kind: BodyKind, body: Buffer, info: ModelInfo, headerLength?: string): Promise<DecodedBody> {
+  decode(
+    kind: 'oip-image',
+    body: Buffer,
+    model: DecodeTarget,
+    headerLength?: string,
+  ): Promise<{ images: ImageInferRequest }>;
+  decode(
+    kind: Exclude<BodyKind, 'oip-image'>,
+    body: Buffer,
+    model: DecodeTarget,
+    headerLength?: string,
+  ): Promise<DecodedRows>;
+  decode(kind: BodyKind, body: Buffer, model: DecodeTarget, headerLength?: string): Promise<DecodedBody> {
     // Only an OIP body says where its text ends (an .npy header may be long: it counts whole, as JSON does).
-    const binary = kind === 'oip' && headerLength !== undefined ? body.length - (Number(headerLength) || 0) : 0;
+    const oip = kind === 'oip' || kind === 'oip-image';
+    const binary = oip && headerLength !== undefined ? body.length - (Number(headerLength) || 0) : 0;
     if (body.length - binary <= INLINE_BODY_BYTES && binary <= INLINE_BINARY_BYTES)
-      return Promise.resolve().then(() => decodeBody(kind, body, headerLength, info, this.init.maxRows));
+      return Promise.resolve().then(() => decodeBody(kind, body, headerLength, model, this.init.maxRows));
     const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     return this.ensure().then(
       (worker) =>
         new Promise<DecodedBody>((resolve, reject) => {
-          const job: DecodeJob = { id: this.nextId++, kind, info, body: bytes, headerLength };
+          // Only the model's plain data crosses (a served model holds its batcher).
+          const plain = { name: model.name, info: model.info, image: model.image };
+          const job: DecodeJob = { id: this.nextId++, kind, model: plain, body: bytes, headerLength };
           this.jobs.set(job.id, { resolve, reject });
           worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
         }),

@@ -1,6 +1,5 @@
 /** Messages between the body decoder (main thread) and its worker (decode-worker.ts). */
-import type { BodyKind, DecodedBody } from './body-decoding.ts';
-import type { ModelInfo } from './model-info.ts';
+import type { BodyKind, DecodedBody, DecodeTarget } from './body-decoding.ts';
 
 /** workerData of the decode worker */
 export interface DecoderInit {
@@ -12,7 +11,7 @@ export interface DecodeJob {
   id: number;
   kind: BodyKind;
   /** the model the body is for */
-  info: ModelInfo;
+  model: DecodeTarget;
   /** the body (transferred) */
   body: Uint8Array;
   headerLength?: string;

@@ -1,10 +1,10 @@
 /**
- * Entry of the body decoder's worker thread: parses and validates large request bodies (JSON.parse
+ * Entry of the body decoder's worker thread: parses and validates costly request bodies (JSON.parse
  * of tens of MiB, or checking millions of values, would stop the event loop for seconds).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '@entropy-sc/core/errors';
-import { decodeBody } from './body-decoding.ts';
+import { decodeBody, decodedBuffer } from './body-decoding.ts';
 import type { DecodeJob, DecodeMessage, DecoderInit } from './decode-protocol.ts';
 import { HttpError } from './http-error.ts';
 
@@ -15,9 +15,9 @@ port.on('message', (job: DecodeJob) => {
   let message: DecodeMessage;
   try {
     const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-    const decoded = decodeBody(job.kind, body, job.headerLength, job.info, maxRows);
+    const decoded = decodeBody(job.kind, body, job.headerLength, job.model, maxRows);
     message = { id: job.id, decoded };
-    port.postMessage(message, [decoded.x.buffer as ArrayBuffer]);
+    port.postMessage(message, [decodedBuffer(decoded)]);
     return;
   } catch (error) {
     const status = error instanceof HttpError ? error.statusCode : error instanceof UserError ? 400 : 500;

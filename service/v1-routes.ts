@@ -40,9 +40,10 @@ export function registerV1Routes(app: FastifyInstance, context: ServiceContext):
     '/v1/encode',
     { preParsing: admissionCheck(context, (request) => rowModel(request.query.model)) },
     async (request, reply) => {
-      const { name, info, batcher } = rowModel(request.query.model);
+      const model = rowModel(request.query.model);
+      const { name, info, batcher } = model;
       const npy = request.headers['content-type']?.startsWith(NPY_TYPE) ?? false;
-      const decoded = await decoder.decode(npy ? 'npy' : 'json', request.body ?? Buffer.alloc(0), info);
+      const decoded = await decoder.decode(npy ? 'npy' : 'json', request.body ?? Buffer.alloc(0), model);
       let asked: unknown = request.query.outputs;
       if (decoded.asked !== undefined && asked !== undefined)
         throw new UserError(`give the outputs in ?outputs= or in the body's "outputs", not both`);

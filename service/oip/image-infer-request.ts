@@ -22,10 +22,13 @@ export interface ImageInferRequest extends Pick<InferRequest, 'id' | 'outputs'> 
   shape: [number, number, number, number];
 }
 
+/** What the checks need of an image model (plain data: it crosses to the body decoder's worker). */
+export type ImageModelView = Pick<ServedModel, 'name' | 'info' | 'image'>;
+
 export function parseImageInferRequest(
   body: Buffer,
   headerLength: string | undefined,
-  model: ServedModel,
+  model: ImageModelView,
   maxWindows: number,
 ): ImageInferRequest {
   const jsonLength = headerLength === undefined ? body.length : Number(headerLength);
@@ -82,7 +85,7 @@ export interface ImageInputShape {
 export function imageInputShape(
   datatype: unknown,
   shape: unknown,
-  model: ServedModel,
+  model: ImageModelView,
   maxWindows: number,
   where: string,
 ): ImageInputShape {

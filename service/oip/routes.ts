@@ -15,7 +15,6 @@ import { windowCount } from '../image-request.ts';
 import { modelMetadata } from '../model-config.ts';
 import { imageRequestBytes, requestBytes } from '../request-cost.ts';
 import { registerConfigRoute } from './config-route.ts';
-import { parseImageInferRequest } from './image-infer-request.ts';
 import { HEADER_LENGTH } from './infer-request.ts';
 import { inferResponse, type InferAnswer } from './infer-response.ts';
 import { registerRepositoryRoutes } from './repository-routes.ts';
@@ -66,11 +65,11 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
         const { info, batcher } = model;
         const header = request.headers[HEADER_LENGTH];
         if (model.kind === 'image') {
-          const images = parseImageInferRequest(
+          const { images } = await decoder.decode(
+            'oip-image',
             request.body ?? Buffer.alloc(0),
-            Array.isArray(header) ? header[0] : header,
             model,
-            limits.maxRowsPerRequest,
+            Array.isArray(header) ? header[0] : header,
           );
           const names = images.outputs.map((o) => o.name);
           const [count, height, width] = images.shape;
@@ -86,7 +85,7 @@ export function registerOipRoutes(app: FastifyInstance, context: ServiceContext)
         const { x, rows, infer } = await decoder.decode(
           'oip',
           request.body ?? Buffer.alloc(0),
-          info,
+          model,
           Array.isArray(header) ? header[0] : header,
         );
         request.rows = rows;
