@@ -3,12 +3,14 @@
  * library's own encode throughput (same outputs, same machine, same run), and `entropy-sc serve`
  * as a child process under autocannon: 64 concurrent clients × 16 rows (OIP binary and /v1 .npy),
  * single-row requests, and an overload past the queue limit (503s, peak RSS); and 64 concurrent gRPC
- * clients × 16 rows (ModelInfer, raw contents) against the same server, as a ratio to OIP binary.
+ * clients × 16 rows (ModelInfer, raw contents) against the same server; and gRPC against OIP binary
+ * on the pinned one-core layout (the service on core 0, the load generators on core 1), as a ratio.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { status } from '@grpc/grpc-js';
 import autocannon from 'autocannon';
 import { formatNpyHeader } from '@entropy-sc/core/npy/header';
@@ -31,6 +33,8 @@ export interface LoadRun {
   /** responses per status code (HTTP's, or gRPC's by name) */
   statuses: Record<string, number>;
   errors: number;
+  /** CPU time of the service (all its threads) during the measured run, ms; pinned runs only */
+  serviceCpuMs?: number;
 }
 
 export interface ServiceBench {
@@ -40,8 +44,13 @@ export interface ServiceBench {
   libraryRange: [number, number];
   pool: string;
   runs: LoadRun[];
-  /** gRPC's rows/s over OIP binary HTTP's, both 64 clients × 16 rows */
+  /**
+   * gRPC's rows/s over OIP binary HTTP's, both 64 clients × 16 rows, on the pinned layout where
+   * Linux and two cores allow it (else on the shared cores of the other runs)
+   */
   grpcOverHttp: number;
+  /** the pinned comparison's runs of each protocol; none where it could not be pinned */
+  pinned?: { http: LoadRun[]; grpc: LoadRun[] };
   peakRssMiB: number;
   aliveAfterOverload: boolean;
 }
@@ -105,14 +114,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(modelPath: string): Promise<Server> {
+/** @param cores taskset's core list for the service (and its workers) */
+async function startServer(modelPath: string, args: string[] = [], cores?: string): Promise<Server> {
   const grpcPort = await freePort();
-  const { child, url, pool } = await startServeChild(modelPath, [
-    '--grpc-port',
-    String(grpcPort),
-    '--max-queue-rows',
-    String(QUEUE_ROWS),
-  ]);
+  const { child, url, pool } = await startServeChild(
+    modelPath,
+    ['--grpc-port', String(grpcPort), '--max-queue-rows', String(QUEUE_ROWS), ...args],
+    cores,
+  );
   const card = (await (await fetch(`${url}/v1/model`)).json()) as { name: string; d: number };
   return { child, url, grpc: `127.0.0.1:${grpcPort}`, pool, name: card.name, d: card.d };
 }
@@ -134,6 +143,7 @@ async function load(
   rowsPerRequest: number,
   seconds: number,
   warmUp = true,
+  cpu?: () => number,
 ): Promise<LoadRun> {
   const { url } = server;
   const { path, headers, body } = request(protocol, server.name, rowsPerRequest, server.d);
@@ -141,7 +151,9 @@ async function load(
   const options = { url: url + path, method: 'POST' as const, headers, body, connections };
   if (warmUp) await autocannon({ ...options, duration: 1 });
   await drained(url);
+  const cpuBefore = cpu?.();
   const result = await autocannon({ ...options, duration: seconds });
+  const serviceCpuMs = cpu && cpu() - cpuBefore!;
   const statuses: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = Number(count);
   return {
@@ -153,6 +165,7 @@ async function load(
     p99Ms: result.latency.p99,
     statuses,
     errors: result.errors,
+    serviceCpuMs,
   };
 }
 
@@ -168,6 +181,7 @@ async function grpcLoad(
   connections: number,
   rowsPerRequest: number,
   seconds: number,
+  cpu?: () => number,
 ): Promise<LoadRun> {
   const x = Float32Array.from({ length: rowsPerRequest * server.d }, (_, i) => Math.sin(0.1 * i));
   const message = inferenceService().ModelInfer!.requestSerialize({
@@ -219,9 +233,11 @@ async function grpcLoad(
   try {
     await run(1000, false);
     await drained(server.url);
+    const cpuBefore = cpu?.();
     const start = performance.now();
     const { latencies, statuses } = await run(seconds * 1000, true);
     const duration = (performance.now() - start) / 1000;
+    const serviceCpuMs = cpu && cpu() - cpuBefore!;
     const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
     return {
       label: `${connections} clients × ${rowsPerRequest} rows, gRPC ModelInfer (raw contents)`,
@@ -234,21 +250,71 @@ async function grpcLoad(
       errors: Object.entries(statuses)
         .filter(([code]) => code !== 'OK' && code !== 'RESOURCE_EXHAUSTED')
         .reduce((sum, [, n]) => sum + n, 0),
+      serviceCpuMs,
     };
   } finally {
     for (const session of sessions) session.close();
   }
 }
 
+const rate = (runs: LoadRun[]) => runs.reduce((sum, run) => sum + run.rowsPerSecond, 0);
+
+/** This process's cores (taskset's list), or undefined where taskset is not available. */
+function ownCores(): string | undefined {
+  try {
+    return execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' })
+      .split(': ')[1]
+      ?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const pin = (cores: string) =>
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
+
+/**
+ * gRPC against OIP binary on the pinned one-core layout: the service alone on core 0 (one worker,
+ * one onnxruntime thread), this process with both load generators on core 1, so that the ratio is
+ * the service's cost per row on each protocol and not its load generator's (node:http2 costs
+ * several times autocannon's CPU per call). HTTP and gRPC alternate twice, each after its warm-up.
+ */
+async function pinnedComparison(modelPath: string, seconds: number): Promise<ServiceBench['pinned']> {
+  const cores = availableParallelism() >= 2 ? ownCores() : undefined;
+  if (cores === undefined) return undefined;
+  const server = await startServer(modelPath, ['--workers', '1', '--threads', '1'], '0');
+  pin('1');
+  try {
+    const http: LoadRun[] = [];
+    const grpc: LoadRun[] = [];
+    const cpu = () => cpuMs(server.child.pid!);
+    for (let i = 0; i < 2; i++) {
+      http.push(await load(server, 'oip', 64, 16, seconds, true, cpu));
+      grpc.push(await grpcLoad(server, 64, 16, seconds, cpu));
+    }
+    return { http, grpc };
+  } finally {
+    pin(cores);
+    await stopServeChild(server.child);
+  }
+}
+
+/** CPU time a process and its descendants have used (Linux: utime and stime of /proc/PID/stat), ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, in clock ticks of 10 ms on Linux
+  const own = (Number(fields[11]) + Number(fields[12])) * 10;
+  return childrenOf(pid).reduce((sum, child) => sum + cpuMs(child), own);
+}
+
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
 /** Peak resident memory of a process and its descendants (Linux: the bin's supervisor and the service), MiB. */
 function peakRss(pid: number): number {
   const own = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number);
-  return children.reduce((sum, child) => sum + peakRss(child), own);
+  return childrenOf(pid).reduce((sum, child) => sum + peakRss(child), own);
 }
 
 /**
@@ -273,7 +339,8 @@ export async function measureService(modelPath: string, seconds = 6): Promise<Se
 async function serviceRuns(
   modelPath: string,
   seconds: number,
-): Promise<Pick<ServiceBench, 'pool' | 'runs' | 'grpcOverHttp' | 'peakRssMiB' | 'aliveAfterOverload'>> {
+): Promise<Pick<ServiceBench, 'pool' | 'runs' | 'grpcOverHttp' | 'pinned' | 'peakRssMiB' | 'aliveAfterOverload'>> {
+  const pinned = await pinnedComparison(modelPath, seconds);
   const server = await startServer(modelPath);
   try {
     const http = await load(server, 'oip', 64, 16, seconds);
@@ -292,13 +359,31 @@ async function serviceRuns(
     return {
       pool: server.pool,
       runs,
-      grpcOverHttp: grpc.rowsPerSecond / http.rowsPerSecond,
+      grpcOverHttp: pinned ? rate(pinned.grpc) / rate(pinned.http) : grpc.rowsPerSecond / http.rowsPerSecond,
+      pinned,
       peakRssMiB: peakRss(server.child.pid!),
       aliveAfterOverload,
     };
   } finally {
     await stopServeChild(server.child);
   }
+}
+
+function pinnedText(pinned: ServiceBench['pinned']): string {
+  if (!pinned) return ' (on the shared cores of the rows above: no taskset or a single core)';
+  const runs = (list: LoadRun[]) =>
+    list
+      .map((r) => `${r.rowsPerSecond.toFixed(0)} (p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms)`)
+      .join(' and ');
+  const http = serviceCpuPerRow(pinned.http);
+  const grpc = serviceCpuPerRow(pinned.grpc);
+  return ` on the pinned layout (the service alone on core 0 with 1 worker × 1 thread, both load generators on core 1, the two protocols alternating twice): OIP binary ${runs(pinned.http)} rows/s, gRPC ${runs(pinned.grpc)} rows/s; the service's CPU per row (all its threads, \`/proc\`): OIP binary ${http.toFixed(1)} µs, gRPC ${grpc.toFixed(1)} µs, so gRPC encodes ${(http / grpc).toFixed(2)}× HTTP's rows per core-second`;
+}
+
+/** The service's CPU time per row answered over some runs, µs. */
+function serviceCpuPerRow(runs: LoadRun[]): number {
+  const rows = runs.reduce((sum, r) => sum + (r.statuses['200'] ?? r.statuses.OK ?? 0) * r.rowsPerRequest, 0);
+  return (1000 * runs.reduce((sum, r) => sum + r.serviceCpuMs!, 0)) / rows;
 }
 
 export function serviceTable(bench: ServiceBench): string[] {
@@ -317,7 +402,7 @@ export function serviceTable(bench: ServiceBench): string[] {
         `| ${r.label} | ${r.rowsPerSecond.toFixed(0)} | ${(r.rowsPerSecond / bench.libraryRowsPerSecond).toFixed(2)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.statuses['200'] ?? r.statuses.OK ?? 0} | ${r.statuses['503'] ?? r.statuses.RESOURCE_EXHAUSTED ?? 0} | ${count(r, (c) => c >= 500 && c !== 503)} | ${r.errors} |`,
     ),
     '',
-    `gRPC (64 clients × 16 rows, each on an HTTP/2 connection of its own, a call as soon as its last was answered; a lean load generator, as autocannon is for HTTP) over the OIP binary REST form with the same load: ${bench.grpcOverHttp.toFixed(2)}× the rows/s. For gRPC the 200 column counts OK, the 503 column RESOURCE_EXHAUSTED, errors every other status.`,
+    `gRPC (64 clients × 16 rows, each on an HTTP/2 connection of its own, a call as soon as its last was answered; node:http2 with the same request bytes each time, the answer read to its grpc-status only) over the OIP binary REST form with the same load: ${bench.grpcOverHttp.toFixed(2)}× the rows/s${pinnedText(bench.pinned)}. For gRPC the 200 column counts OK, the 503 column RESOURCE_EXHAUSTED, errors every other status.`,
     '',
     `Peak RSS of the service (its process with the encode workers, plus the bin's supervisor process): ${bench.peakRssMiB.toFixed(0)} MiB; after the overload /healthz answered ${bench.aliveAfterOverload ? '200' : 'NOT 200'}.`,
   ];

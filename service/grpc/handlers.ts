@@ -16,6 +16,7 @@ import { Histogram } from 'prom-client';
 import { VERSION } from '@entropy-sc/core/version';
 import { admit } from '../admission.ts';
 import { BearerCheck } from '../auth.ts';
+import type { ClientGone } from '../batcher.ts';
 import type { ServiceContext } from '../context.ts';
 import { HttpError, ShuttingDownError } from '../http-error.ts';
 import { modelMetadata, tritonModelConfig } from '../model-config.ts';
@@ -32,7 +33,7 @@ export interface HandlerOptions {
 }
 
 type Request = Record<string, unknown>;
-type Handler = (request: Request, signal: AbortSignal, note: CallNote) => Promise<object> | object;
+type Handler = (request: Request, gone: ClientGone, note: CallNote) => Promise<object> | object;
 
 /** What a call's log line says of it beyond its method and code. */
 interface CallNote {
@@ -41,6 +42,7 @@ interface CallNote {
 
 export function inferenceHandlers(context: ServiceContext, options: HandlerOptions): UntypedServiceImplementation {
   const { models, metrics, modelMetrics, limits, readiness } = context;
+  const { log } = options;
   const check = options.token === undefined ? undefined : new BearerCheck(options.token);
   const seconds = new Histogram({
     name: 'entropy_sc_grpc_request_duration_seconds',
@@ -49,6 +51,14 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
     registers: [metrics.registry],
   });
+  // One labelled child per method and code, made once: prom-client hashes a labels object per observation.
+  const observers = new Map<string, Histogram.Internal<'method' | 'code'>>();
+  const observe = (method: string, code: status, elapsed: number) => {
+    const key = `${method} ${code}`;
+    let child = observers.get(key);
+    if (!child) observers.set(key, (child = seconds.labels(method, status[code])));
+    child.observe(elapsed);
+  };
 
   /** The model a request names (NOT_FOUND unless served, in that version if one is named). */
   const modelOf = (request: Request) => {
@@ -62,40 +72,42 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
     (call: ServerUnaryCall<Request, object>, callback: sendUnaryData<object>) => {
       const start = performance.now();
       const note: CallNote = { rows: 0 };
-      const controller = new AbortController();
-      call.once('cancelled', () => controller.abort(new Error('the client cancelled the call')));
+      // Registered only when the batcher queues rows, and without an AbortController per call.
+      const gone: ClientGone = (drop) => call.once('cancelled', () => drop(new Error('the client cancelled the call')));
       const finish = (code: status, details?: string) => {
         const ms = performance.now() - start;
-        seconds.observe({ method, code: status[code] }, ms / 1000);
-        options.log?.info(
-          { method, code: status[code], rows: note.rows, ms: Math.round(ms * 100) / 100 },
-          'grpc request',
-        );
-        if (details !== undefined) options.log?.debug({ method, details }, 'grpc error');
+        observe(method, code, ms / 1000);
+        log?.info({ method, code: status[code], rows: note.rows, ms: Math.round(ms * 100) / 100 }, 'grpc request');
+        if (details !== undefined) log?.debug({ method, details }, 'grpc error');
       };
-      void (async () => {
+      const answer = (response: object) => {
+        finish(status.OK);
+        callback(null, response);
+      };
+      const fail = (error: unknown) => {
+        const { code, details, internal } = grpcStatus(error);
+        if (internal) log?.error({ err: error, method }, 'grpc request failed');
+        finish(code, details);
+        callback({ code, details });
+      };
+      let response: Promise<object> | object;
+      try {
         if (!open) {
           if (!readiness.ready) throw new ShuttingDownError();
           if (check && !check.accepts(bearer(call.metadata)))
             throw new HttpError(401, 'missing or wrong bearer token (send metadata authorization: Bearer <token>)');
         }
-        return handle(call.request, controller.signal, note);
-      })().then(
-        (response) => {
-          finish(status.OK);
-          callback(null, response);
-        },
-        (error: unknown) => {
-          const { code, details, internal } = grpcStatus(error);
-          if (internal) options.log?.error({ err: error, method }, 'grpc request failed');
-          finish(code, details);
-          callback({ code, details });
-        },
-      );
+        response = handle(call.request, gone, note);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (response instanceof Promise) response.then(answer, fail);
+      else answer(response);
     };
 
   /** ModelInfer on an image model: its UINT8 images through its own workers (as HTTP's OIP route). */
-  const inferImages = async (model: ServedModel, request: ModelInferRequest, signal: AbortSignal, note: CallNote) => {
+  const inferImages = async (model: ServedModel, request: ModelInferRequest, gone: ClientGone, note: CallNote) => {
     const images = parseImageModelInfer(request, model, limits.maxRowsPerRequest);
     const [count, height, width] = images.shape;
     const { patch, stride } = model.image!;
@@ -107,7 +119,7 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
     );
     try {
       note.rows = windows;
-      const outputs = await model.batcher.submit(images.data, count, images.outputs, signal, images.shape);
+      const outputs = await model.batcher.submit(images.data, count, images.outputs, gone, images.shape);
       metrics.rowsEncoded.inc(windows);
       modelMetrics.encoded(model.name, windows, count);
       return modelInferResponse(model, images, outputs);
@@ -148,16 +160,16 @@ export function inferenceHandlers(context: ServiceContext, options: HandlerOptio
     ],
     ModelInfer: [
       false,
-      async (request, signal, note) => {
+      async (request, gone, note) => {
         const model = modelOf(request);
-        if (model.kind === 'image') return inferImages(model, request as unknown as ModelInferRequest, signal, note);
+        if (model.kind === 'image') return inferImages(model, request as unknown as ModelInferRequest, gone, note);
         const { info, batcher } = model;
         const infer = parseModelInfer(request as unknown as ModelInferRequest, info, limits.maxRowsPerRequest);
         // The received message, the rows and outputs, and the answer's message (as large as the outputs).
         const charge = admit(context, batcher, requestBytes(info, infer.rows, infer.outputs, infer.outputs));
         try {
           note.rows = infer.rows;
-          const outputs = await batcher.submit(infer.x, infer.rows, infer.outputs, signal);
+          const outputs = await batcher.submit(infer.x, infer.rows, infer.outputs, gone);
           metrics.rowsEncoded.inc(infer.rows);
           modelMetrics.encoded(model.name, infer.rows);
           return modelInferResponse(model, infer, outputs);

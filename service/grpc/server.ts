@@ -38,6 +38,8 @@ export function serverOptions(context: ServiceContext): ChannelOptions {
     // A ping every 2 min on idle connections finds dead peers; 20 s without an answer closes them.
     'grpc.keepalive_time_ms': 120_000,
     'grpc.keepalive_timeout_ms': 20_000,
+    // No channelz service is offered, and its bookkeeping costs each call several listeners and counters.
+    'grpc.enable_channelz': 0,
   };
 }
 

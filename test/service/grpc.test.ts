@@ -1,9 +1,12 @@
 /**
  * The Open Inference Protocol over gRPC on a real exported encoder, through a grpc-js client with the
  * service's `.proto`: every RPC, ModelInfer's outputs equal to /v1/encode and to the library for the
- * same rows (raw and typed contents), concurrent calls each getting their own rows, and the `.proto`'s
- * field numbers against the published protocol's wire bytes.
+ * same rows (raw and typed contents), concurrent calls each getting their own rows, the `.proto`'s
+ * field numbers against the published protocol's wire bytes, and the answer's own encoder against
+ * protobufjs's writer.
  */
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type EncoderModel, type Tensor } from '@entropy-sc/inference/model';
 import { inferenceService } from '../../service/grpc/protocol.ts';
@@ -173,5 +176,33 @@ describe('gRPC inference.GRPCInferenceService on an exported encoder', () => {
       0x0a, 1, 0x6d, 0x12, 1, 0x31, 0x1a, 1, 0x69, 0x2a, 12, 0x0a, 1, 0x79, 0x12, 4, 0x46, 0x50, 0x33, 0x32, 0x1a, 1, 1,
       0x32, 1, 9,
     ]);
+  });
+
+  it("writes ModelInferResponse's raw output contents as protobufjs's own writer does, for lengths of 1 to 3 varint bytes", () => {
+    const { ModelInfer } = inferenceService() as Required<ReturnType<typeof inferenceService>>;
+    const type = new protobuf.Root()
+      .loadSync(fileURLToPath(new URL('../../service/grpc/grpc_service.proto', import.meta.url)), { keepCase: true })
+      .lookupType('inference.ModelInferResponse');
+    const sizes = [0, 1, 127, 128, 16_383, 16_384, 70_000];
+    const message = {
+      model_name: 'entropy-sc-lowrank-h100',
+      model_version: '1',
+      id: 'call-7',
+      outputs: sizes.map((n, i) => ({ name: `o${i}`, datatype: 'FP32', shape: [n / 4, 1] })),
+      raw_output_contents: sizes.map((n, i) => Buffer.alloc(n, i + 1)),
+    };
+    const expected = type.encode(type.fromObject(message)).finish();
+    expect(Buffer.from(ModelInfer.responseSerialize(message)).equals(Buffer.from(expected))).toBe(true);
+    // and typed contents (no raw buffers) unchanged
+    const typed = {
+      ...message,
+      raw_output_contents: [],
+      outputs: [{ name: 'mean', datatype: 'FP32', shape: [1, 2], contents: { fp32_contents: [0.5, -2] } }],
+    };
+    expect(
+      Buffer.from(ModelInfer.responseSerialize(typed)).equals(
+        Buffer.from(type.encode(type.fromObject(typed)).finish()),
+      ),
+    ).toBe(true);
   });
 });
