@@ -57,7 +57,7 @@ describe('entropy-sc serve (binary)', () => {
     );
     // The service (the supervisor's child) gives large freed buffers back to the system at once.
     const service = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
-    expect(readFileSync(`/proc/${service}/environ`, 'utf8').split('\0')).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    expect(readFileSync(`/proc/${service}/environ`, 'utf8').split('\0')).toContain('MALLOC_MMAP_THRESHOLD_=4194304');
     const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
       const start = Date.now();
       child.once('exit', (code) => resolve({ code, ms: Date.now() - start }));
