@@ -52,6 +52,8 @@ export interface PinnedBench {
   memory: MemoryRow;
 }
 
+/** every core, read before this process pins itself (it reads one core from then on) */
+const ALL_CORES = `0-${availableParallelism() - 1}`;
 const pin = (cores: string) =>
   execFileSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
 
@@ -88,7 +90,6 @@ function rss(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 export async function measurePinned(model: string, seconds = 5): Promise<PinnedBench> {
   if (availableParallelism() < 2) throw new Error('the pinned rows need two cores');
-  const all = availableParallelism() - 1;
   const { child, url } = await startServeChild(
     model,
     ['--workers', '1', '--threads', '1', '--max-queue-rows', '16384'],
@@ -120,7 +121,7 @@ export async function measurePinned(model: string, seconds = 5): Promise<PinnedB
       });
     }
   } finally {
-    pin(`0-${all}`);
+    pin(ALL_CORES);
     await stopServeChild(child);
   }
   const floor = await measureFloor(
@@ -152,7 +153,7 @@ async function measureFloor(oneRow: PinnedRow, seconds: number): Promise<FloorRo
     const requestsPerSecond = r.ok / r.duration;
     return { requestsPerSecond, ceiling: 1 / (1 + oneRow.baseline / requestsPerSecond) };
   } finally {
-    pin(`0-${availableParallelism() - 1}`);
+    pin(ALL_CORES);
     child.kill('SIGTERM');
   }
 }
