@@ -2,8 +2,9 @@
  * Reads a request body into one buffer as it arrives: allocated once from Content-Length (or grown
  * by doubling when the length is not announced), each chunk copied in on arrival. Fastify's own
  * reader concatenates every chunk at the end, which for tens of MiB stops the event loop. The buffer
- * is the request's alone (taken from the pool of buffers where one is given), and placed so that the tensor bytes after a binary request's header are
- * 4-byte aligned: the rows are then a view of the body rather than a copy.
+ * is the request's alone (taken from the pool of buffers where one is given), and placed so that the
+ * tensor bytes after a binary request's header are 4-byte aligned: the rows are then a view of the
+ * body rather than a copy.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';

@@ -24,7 +24,7 @@ await serveEncodeJobs(async (init) => {
   // run, so that onnxruntime's working memory is part of the service's base from the start.
   checkWarmUp(await model.run(new Float32Array(model.d), 1, model.outputs), rowShapes, init.modelPath);
   const full = Math.min(init.maxRowsPerRun ?? 1, WARM_UP_ROWS);
-  await model.run(new Float32Array(full * model.d), full, model.outputs);
+  if (full > 1) await model.run(new Float32Array(full * model.d), full, model.outputs);
   return {
     info: { card: model.card, d: model.d, h: model.h, outputs: [...model.outputs], rowShapes },
     // The main thread validated the rows and the output names: run() skips the checks.
