@@ -21,6 +21,21 @@ import { runBinary, runCli, tempDir } from '../helpers/cli.ts';
 import { FIXTURE_PATCH, imageCardPatchModel } from '../helpers/image-card-model.ts';
 
 const dir = tempDir('entropy-sc-image-model-');
+
+/** `encode --model dir/MODEL --data images:FOLDER --out dir/OUT`, which must succeed. */
+async function encodeFolder(model: string, folder: string, out: string, extra: readonly string[] = []): Promise<void> {
+  const r = await runCli([
+    'encode',
+    '--model',
+    join(dir, model),
+    '--data',
+    `images:${folder}`,
+    '--out',
+    join(dir, out),
+    ...extra,
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+}
 const P = FIXTURE_PATCH;
 const STRIDE = 3;
 let patchModel: OnnxEncoderModel;
@@ -314,17 +329,7 @@ describe('encode --data images: with a patch model and an image model', () => {
       ['img.onnx', 'enc-image', []],
     ] as const;
     for (const [model, out, extra] of runs) {
-      const r = await runCli([
-        'encode',
-        '--model',
-        join(dir, model),
-        '--data',
-        `images:${images}`,
-        '--out',
-        join(dir, out),
-        ...extra,
-      ]);
-      expect(r.code, r.stderr).toBe(0);
+      await encodeFolder(model, images, out, extra);
     }
     for (const image of ['a', 'b'])
       for (const name of imageModel.outputs) {
@@ -469,17 +474,7 @@ describe('export --image on a run trained on images, then encode (the issue’s 
       ['run-img.onnx', 'run-enc-img', []],
       ['run-patch.onnx', 'run-enc-patch', ['--stride', '2']],
     ] as const) {
-      const r = await runCli([
-        'encode',
-        '--model',
-        join(dir, model),
-        '--data',
-        `images:${images}`,
-        '--out',
-        join(dir, out),
-        ...extra,
-      ]);
-      expect(r.code, r.stderr).toBe(0);
+      await encodeFolder(model, images, out, extra);
     }
     for (const name of ['p', 'q'])
       for (const output of ['mean', 'variance', 'elbo', 'whitened', 'reconstruction']) {

@@ -8,32 +8,16 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type EncoderModel, type Tensor } from '@entropy-sc/inference/model';
+import { loadModel, type EncoderModel } from '@entropy-sc/inference/model';
 import { inferenceService } from '../../service/grpc/protocol.ts';
 import { startService, type RunningService } from '../../service/serve.ts';
+import { D, expectSame, MODEL, NAME, rows } from './tiny-model.ts';
 import { post } from './fake-service.ts';
 import { InferenceClient, inferOutputs, inferRequest } from './grpc-client.ts';
-
-const MODEL = new URL('./fixtures/tiny-lowrank.onnx', import.meta.url).pathname;
-const NAME = 'tiny-lowrank';
-const D = 16;
 
 let service: RunningService;
 let library: EncoderModel;
 let client: InferenceClient;
-
-function rows(n: number, seed: number): Float32Array {
-  return Float32Array.from({ length: n * D }, (_, i) => 2 * Math.sin(seed * 7919 + i * 0.37));
-}
-
-function expectSame(actual: ArrayLike<number>, expected: Tensor, what: string) {
-  expect(actual.length, what).toBe(expected.data.length);
-  for (let i = 0; i < actual.length; i++) {
-    const e = expected.data[i]!;
-    if (Math.abs(actual[i]! - e) > 1e-6 * (1 + Math.abs(e)))
-      expect.fail(`${what}[${i}]: ${actual[i]} vs the library's ${e}`);
-  }
-}
 
 beforeAll(async () => {
   [service, library] = await Promise.all([

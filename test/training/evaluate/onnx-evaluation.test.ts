@@ -49,19 +49,17 @@ function input(learner: Learner, batch: number | undefined): EvaluationInput {
   };
 }
 
+const SCALARS = ['elbo', 'entropy_q', 'entropy_prior', 'entropy_likelihood', 'sigma2', 'gini_mean', 'gini_sd'] as const;
+const close = (a: number, b: number, what: string) =>
+  expect(Math.abs(a - b), what).toBeLessThanOrEqual(1e-6 * Math.abs(b));
+
+/** The report's scalars, each to 1e-6 of the reference's. */
+function expectSameScalars(actual: DataSetReport, expected: DataSetReport, what = ''): void {
+  for (const key of SCALARS) close(actual[key], expected[key], `${what}${key}: ${actual[key]} vs ${expected[key]}`);
+}
+
 function expectSameReport(actual: DataSetReport, expected: DataSetReport): void {
-  const close = (a: number, b: number, what: string) =>
-    expect(Math.abs(a - b), what).toBeLessThanOrEqual(1e-6 * Math.abs(b));
-  for (const key of [
-    'elbo',
-    'entropy_q',
-    'entropy_prior',
-    'entropy_likelihood',
-    'sigma2',
-    'gini_mean',
-    'gini_sd',
-  ] as const)
-    close(actual[key], expected[key], key);
+  expectSameScalars(actual, expected);
   expected.lambda.forEach((l, i) => close(actual.lambda[i]!, l, `lambda[${i}]`));
   expect(actual.n).toBe(N);
 }
@@ -120,19 +118,7 @@ describe("whole-data evaluation under onnxruntime, at the default run's widths",
       };
       const actual = await learner.evaluate(evaluation);
       const expected = evaluateDataSet(evaluation);
-      for (const key of [
-        'elbo',
-        'entropy_q',
-        'entropy_prior',
-        'entropy_likelihood',
-        'sigma2',
-        'gini_mean',
-        'gini_sd',
-      ] as const)
-        expect(
-          Math.abs(actual[key] - expected[key]),
-          `${family} ${key}: ${actual[key]} vs ${expected[key]}`,
-        ).toBeLessThanOrEqual(1e-6 * Math.abs(expected[key]));
+      expectSameScalars(actual, expected, `${family} `);
     }
   });
 });

@@ -110,28 +110,48 @@ describe('amortized training on bars', () => {
   });
 });
 
+/** A learner whose epochs and saved state are the test's; it learns nothing. */
+function stubLearner(
+  dictionary: tf.Variable<tf.Rank.R2>,
+  trainEpoch: Learner['trainEpoch'],
+  saveState: Learner['saveState'],
+): Learner {
+  return {
+    family: 'diag',
+    rank: null,
+    encoderWidths: null,
+    dictionary,
+    unitsPerEpoch: () => 1,
+    trainEpoch,
+    posterior: (x) => ({ family: 'diag', mean: tf.zeros([x.shape[0], 6]), std: tf.ones([x.shape[0], 6]) }),
+    describe: () => ({}),
+    saveState,
+    loadState: () => undefined,
+    dispose: () => undefined,
+  };
+}
+
+/** The training loop of a stub learner over 20 bars patches (3 × 3, 6 latents), 3 epochs, into a new folder. */
+async function stubRun(makeLearner: (dictionary: tf.Variable<tf.Rank.R2>) => Learner) {
+  const data = await loadDataSet({ ...dataDefaults.bars, size: 3, samples: 20 }, 1);
+  const dictionary = tf.variable(tf.randomNormal([9, 6], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>;
+  const out = tempDir();
+  const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
+  const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
+  return { out, dictionary, run: trainLoop(data, makeLearner(dictionary), options) };
+}
+
 describe('the training loop', () => {
   it('stops on a non-finite objective with a clear message and keeps the last good checkpoint', async () => {
-    const data = await loadDataSet({ ...dataDefaults.bars, size: 3, samples: 20 }, 1);
-    const dictionary = tf.variable(tf.randomNormal([9, 6], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>;
     let epochsRun = 0;
-    const learner: Learner = {
-      family: 'diag',
-      rank: null,
-      encoderWidths: null,
-      dictionary,
-      unitsPerEpoch: () => 1,
-      trainEpoch: () => (++epochsRun === 2 ? NaN : -1),
-      posterior: (x) => ({ family: 'diag', mean: tf.zeros([x.shape[0], 6]), std: tf.ones([x.shape[0], 6]) }),
-      describe: () => ({}),
-      saveState: () => ({ state: { epochsRun }, arrays: {} }),
-      loadState: () => undefined,
-      dispose: () => undefined,
-    };
-    const out = tempDir();
-    const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
-    const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
-    await expect(trainLoop(data, learner, options)).rejects.toThrow(
+    const { out, dictionary, run } = await stubRun((dictionary) =>
+      stubLearner(
+        dictionary,
+        () => (++epochsRun === 2 ? NaN : -1),
+        () => ({ state: { epochsRun }, arrays: {} }),
+      ),
+    );
+    await expect(run).rejects.toThrow(
       /epoch 2 diverged \(the objective = NaN\).*checkpoint of epoch 1 are kept.*smaller --lr/,
     );
     const checkpoint = join(out, 'checkpoint.ckpt');
@@ -141,32 +161,19 @@ describe('the training loop', () => {
   });
 
   it('keeps the last good checkpoint when the objective is finite but the parameters are not', async () => {
-    const data = await loadDataSet({ ...dataDefaults.bars, size: 3, samples: 20 }, 1);
-    const dictionary = tf.variable(tf.randomNormal([9, 6], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>;
     const encoderWeight = Float32Array.of(1, 2, 3);
     let epochsRun = 0;
-    const learner: Learner = {
-      family: 'diag',
-      rank: null,
-      encoderWidths: null,
-      dictionary,
-      unitsPerEpoch: () => 1,
-      trainEpoch: () => {
-        if (++epochsRun === 2) encoderWeight[1] = Infinity;
-        return -1;
-      },
-      posterior: (x) => ({ family: 'diag', mean: tf.zeros([x.shape[0], 6]), std: tf.ones([x.shape[0], 6]) }),
-      describe: () => ({}),
-      saveState: () => ({ state: { epochsRun }, arrays: { encoderWeight: encoderWeight.slice() } }),
-      loadState: () => undefined,
-      dispose: () => undefined,
-    };
-    const out = tempDir();
-    const config = resolveRunConfig({ data: 'bars', latents: 6, barsSize: 3, samples: 20, epochs: 3, seed: 1 });
-    const options = { out, schedule: parseSchedule('none'), resume: false, config, log: () => undefined };
-    await expect(trainLoop(data, learner, options)).rejects.toThrow(
-      /epoch 2 diverged \(encoderWeight\[1\] = Infinity\)/,
+    const { out, dictionary, run } = await stubRun((dictionary) =>
+      stubLearner(
+        dictionary,
+        () => {
+          if (++epochsRun === 2) encoderWeight[1] = Infinity;
+          return -1;
+        },
+        () => ({ state: { epochsRun }, arrays: { encoderWeight: encoderWeight.slice() } }),
+      ),
     );
+    await expect(run).rejects.toThrow(/epoch 2 diverged \(encoderWeight\[1\] = Infinity\)/);
     const saved = await loadCheckpoint<{ epoch: number }>(join(out, 'checkpoint.ckpt'));
     expect(saved.state.epoch).toBe(1);
     expect(Array.from(saved.arrays.encoderWeight!)).toEqual([1, 2, 3]);
